@@ -11,15 +11,30 @@ export interface RenderContext {
 
 export interface FamilyRenderer {
   family: DistroFamily;
-  /** Every file this family needs for the desired state (secondaries and primary aliases). */
+  /**
+   * Every file this family needs for the desired state (secondaries and primary aliases).
+   * Re-validates every NIC and throws ValidationError on a bad value; callers that want to skip
+   * one bad NIC and go on render NIC by NIC (`render({ ...state, nics: [nic] })`).
+   */
   render(state: DesiredState, ctx: RenderContext): RenderedFile[];
   /**
    * Directories (root-relative, e.g. `/etc/network/interfaces.d`) where this family's managed
    * files live, with a predicate for names it may have written; used to find stale files.
+   * Only files whose first line is MANAGED_HEADER may be removed.
    */
   managedLocations(): Array<{ dir: string; matches: (fileName: string) => boolean }>;
-  /** Argument array bringing one NIC up from its rendered files (ifup, wicked, netplan). */
-  upCommand(nic: DesiredNic, ctx: RenderContext): string[];
-  /** Argument array taking it down again (teardown). */
-  downCommand(nic: DesiredNic, ctx: RenderContext): string[];
+  /**
+   * Commands to run once after any of this family's files changed and before any upCommand
+   * (netplan: `netplan generate`, `networkctl reload`). Empty for the other families.
+   */
+  afterWriteCommands(ctx: RenderContext): string[][];
+  /**
+   * Argument array bringing one NIC up from its rendered files (ifup, wicked, networkctl), or
+   * null when there is nothing to run: the agent then applies the NIC's addresses, routes and
+   * rules live with `ip` and the files only matter at boot. Primary NICs get null wherever
+   * bringing the aliases up would reactivate the primary connection (NetworkManager, wicked).
+   */
+  upCommand(nic: DesiredNic, ctx: RenderContext): string[] | null;
+  /** Argument array taking it down again (teardown), or null (remove live with `ip`). */
+  downCommand(nic: DesiredNic, ctx: RenderContext): string[] | null;
 }

@@ -1,0 +1,97 @@
+// Debian family (Debian, Ubuntu with ifupdown): one file per NIC in /etc/network/interfaces.d/.
+// See templates/debian/interfaces.mustache for the file and why it differs from the guide.
+
+import { MANAGED_HEADER, ROUTE_PROTOCOL } from '../model/ownership.js';
+import type { DesiredNic, DesiredState, RenderedFile } from '../model/types.js';
+import { type CheckedNic, checkNic, checkState, needsFiles } from './check.js';
+import type { FamilyRenderer, RenderContext } from './family.js';
+import { isRootSlash, underRoot } from './paths.js';
+import { renderTemplate } from './templates.js';
+
+export const DEBIAN_DIR = '/etc/network/interfaces.d';
+
+export function debianFilePath(ifname: string): string {
+  return `${DEBIAN_DIR}/${ifname}`;
+}
+
+function view(nic: CheckedNic, addressing: DesiredState['addressing']): object {
+  const secondary =
+    nic.role === 'secondary'
+      ? {
+          primaryIp: nic.primaryIp,
+          netmask: nic.netmask,
+          gateway: nic.gateway,
+          subnet: nic.subnet,
+          table: nic.table,
+          metric: nic.metric,
+          rulePriority: nic.rulePriority,
+        }
+      : false;
+  return {
+    header: MANAGED_HEADER,
+    proto: ROUTE_PROTOCOL,
+    ifname: nic.ifname,
+    mac: nic.mac,
+    eniId: nic.eniId ?? false,
+    dhcp: addressing === 'dhcp',
+    static: addressing === 'static',
+    secondary,
+    aliases: nic.aliases.map((alias) => ({
+      label: alias.label,
+      ip: alias.ip,
+      netmask: alias.netmask,
+      // Aliases of the primary NIC are addresses only: never a rule or a route.
+      policy: nic.role === 'secondary' ? { table: nic.table, rulePriority: nic.rulePriority } : false,
+    })),
+  };
+}
+
+/** Render one NIC's file (undefined for a primary NIC without secondary IPs). */
+export function renderDebianNic(nic: CheckedNic, addressing: DesiredState['addressing']): RenderedFile | undefined {
+  if (!needsFiles(nic)) return undefined;
+  return {
+    path: debianFilePath(nic.ifname),
+    content: renderTemplate('debian', 'interfaces', view(nic, addressing)),
+    mode: 0o644,
+    ifname: nic.ifname,
+  };
+}
+
+/** The interface names ifup/ifdown act on: the NIC itself (secondary) and its aliases. */
+function ifupTargets(nic: CheckedNic): string[] {
+  const aliases = nic.aliases.map((a) => a.label);
+  // The primary's file has no `iface eth0` stanza (its own config is never touched), so only
+  // its aliases are named; ifup brings up aliases without touching eth0's address or routes.
+  return nic.role === 'secondary' ? [nic.ifname, ...aliases] : aliases;
+}
+
+function ifupdownCommand(verb: 'ifup' | 'ifdown', desired: DesiredNic, ctx: RenderContext): string[] | null {
+  const nic = checkNic(desired);
+  const targets = ifupTargets(nic);
+  if (targets.length === 0) return null;
+  const stateDir = isRootSlash(ctx.root) ? [] : ['--state-dir', underRoot(ctx.root, '/run/network')];
+  // ifdown takes aliases down before the NIC, the reverse of ifup's order.
+  const ordered = verb === 'ifup' ? targets : [...targets].reverse();
+  return [verb, '-i', underRoot(ctx.root, debianFilePath(nic.ifname)), ...stateDir, ...ordered];
+}
+
+export const debianRenderer: FamilyRenderer = {
+  family: 'debian',
+  render(state: DesiredState): RenderedFile[] {
+    const { addressing, nics } = checkState(state);
+    return nics.flatMap((nic) => renderDebianNic(nic, addressing) ?? []);
+  },
+  managedLocations() {
+    // File names are interface names; only files carrying MANAGED_HEADER are ever touched.
+    return [{ dir: DEBIAN_DIR, matches: (name: string) => /^[A-Za-z0-9_.-]{1,15}$/.test(name) }];
+  },
+  afterWriteCommands(): string[][] {
+    return [];
+  },
+  upCommand(nic, ctx) {
+    return ifupdownCommand('ifup', nic, ctx);
+  },
+  downCommand(nic, ctx) {
+    return ifupdownCommand('ifdown', nic, ctx);
+  },
+};
