@@ -55,6 +55,8 @@ const META_PREFIXES = ['/latest/meta-data', '/2016-01-01/meta-data'];
 
 export class FakeImds {
   readonly requests: FakeImdsRequest[] = [];
+  /** Every token handed out, so tests can prove a token never leaks into logs or errors. */
+  readonly issuedTokens: string[] = [];
   #scenario: FakeImdsScenario | string;
   readonly #requestLog: string | undefined;
   readonly #tokens = new Map<string, number>();
@@ -167,6 +169,7 @@ export class FakeImds {
       if (!(ttl >= 1 && ttl <= 21600)) return reply(400, 'bad ttl\n');
       const token = randomBytes(24).toString('base64url');
       this.#tokens.set(token, Date.now() + ttl * 1000);
+      this.issuedTokens.push(token);
       return reply(200, token);
     }
     if (method !== 'GET') return reply(405, 'method not allowed\n');
