@@ -16,6 +16,8 @@ export interface FakeImdsFault {
   count?: number;
   /** For `slow`: how long each answer is delayed (default 1000 ms). */
   delayMs?: number;
+  /** Only requests whose path contains this string are hit (and counted). Default: all. */
+  pathContains?: string;
 }
 
 export interface FakeImdsScenario {
@@ -140,7 +142,7 @@ export class FakeImds {
       reply(403, 'X-Forwarded-For is not allowed\n');
       return;
     }
-    const fault = this.#takeFault(scenario.fault ?? null, method);
+    const fault = this.#takeFault(scenario.fault ?? null, method, path);
     if (fault?.kind === 'hang') {
       this.#record({ method, path, withToken, status: 0 });
       return; // accept, read, never answer
@@ -195,7 +197,7 @@ export class FakeImds {
   }
 
   /** The fault that applies to this request, counting it; undefined once healed. */
-  #takeFault(fault: FakeImdsFault | null, method: string): FakeImdsFault | undefined {
+  #takeFault(fault: FakeImdsFault | null, method: string, path: string): FakeImdsFault | undefined {
     const key = JSON.stringify(fault);
     if (key !== this.#faultKey) {
       this.#faultKey = key;
@@ -204,6 +206,7 @@ export class FakeImds {
     if (fault === null) return undefined;
     // garbage and expired-token are about GET answers; the other faults hit every request.
     if ((fault.kind === 'garbage' || fault.kind === 'expired-token') && method !== 'GET') return undefined;
+    if (fault.pathContains !== undefined && !path.includes(fault.pathContains)) return undefined;
     if (fault.count !== undefined && this.#faultHits >= fault.count) return undefined;
     this.#faultHits++;
     return fault;
