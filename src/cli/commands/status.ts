@@ -1,0 +1,114 @@
+// `eni-agent status`: every NIC the agent knows, its live state, and drift marked — computed by
+// a dry-run pass, so "drift" means exactly "the next reconcile would change something".
+
+import { isMetadataError, loadSnapshotCache } from '../../metadata/index.js';
+import type { Action } from '../../model/actions.js';
+import { actionIfname } from '../../apply/apply.js';
+import { desiredRules, sameRule } from '../../plan/plan.js';
+import { describeAction } from '../../plan/describe.js';
+import { runPass, type PassReport } from '../../reconcile.js';
+import { familyAndRenderer, type Context } from '../context.js';
+import { EXIT, fetchAndCache } from './reconcile.js';
+
+export interface NicStatus {
+  ifname: string;
+  mac: string;
+  eniId?: string;
+  role: 'primary' | 'secondary' | 'unknown' | 'pending';
+  ips: string[];
+  table?: number;
+  metric?: number;
+  rules: string;
+  state: 'converged' | 'drift' | 'pending' | 'error' | 'unmanaged';
+  reason?: string;
+  drift: string[];
+}
+
+export function nicStatuses(report: PassReport): NicStatus[] {
+  const { desired, kernel } = report;
+  const byNic = new Map<string, Action[]>();
+  for (const a of report.actions) {
+    const key = actionIfname(a) ?? '-';
+    byNic.set(key, [...(byNic.get(key) ?? []), a]);
+  }
+  const rows: NicStatus[] = desired.nics.map((nic) => {
+    const wanted = desiredRules(nic);
+    const present = wanted.filter((w) => kernel.rules.some((r) => sameRule(r, w))).length;
+    const drift = (byNic.get(nic.ifname) ?? []).map(describeAction);
+    const failure = report.failures.find((f) => f.ifname === nic.ifname);
+    return {
+      ifname: nic.ifname,
+      mac: nic.mac,
+      eniId: nic.eniId,
+      role: nic.role,
+      ips: [nic.primaryIp, ...nic.secondaryIps].filter((ip): ip is string => ip !== undefined),
+      table: nic.table,
+      metric: nic.metric,
+      rules: nic.role === 'secondary' ? `${present}/${wanted.length}` : '-',
+      state: failure ? 'error' : drift.length > 0 ? 'drift' : 'converged',
+      reason: failure?.reason,
+      drift,
+    };
+  });
+  for (const p of desired.pending) {
+    const link = kernel.links.find((l) => l.mac === p.mac);
+    rows.push({ ifname: p.ifname ?? link?.ifname ?? '-', mac: p.mac, role: 'pending', ips: [], rules: '-', state: p.reason.startsWith('rejected') ? 'error' : 'pending', reason: p.reason, drift: [] });
+  }
+  for (const ifname of desired.unknownLinks) {
+    const link = kernel.links.find((l) => l.ifname === ifname);
+    const ips = kernel.addresses.filter((a) => a.ifname === ifname && a.family === 4).map((a) => a.local);
+    rows.push({ ifname, mac: link?.mac ?? '-', role: 'unknown', ips, rules: '-', state: 'unmanaged', reason: 'not in metadata; left alone', drift: [] });
+  }
+  return rows;
+}
+
+function formatTable(rows: NicStatus[]): string {
+  const header = ['NIC', 'MAC', 'ENI', 'ROLE', 'IPS', 'TABLE', 'METRIC', 'RULES', 'STATE'];
+  const cells = rows.map((r) => [r.ifname, r.mac, r.eniId ?? '-', r.role, r.ips.join(',') || '-', String(r.table ?? '-'), String(r.metric ?? '-'), r.rules, r.state]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [line(header), ...cells.map(line)];
+  for (const r of rows) {
+    if (r.reason && r.state !== 'converged') out.push(`  ${r.ifname}: ${r.reason}`);
+    for (const d of r.drift) out.push(`  ${r.ifname}: drift: ${d}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export async function statusCommand(ctx: Context): Promise<number> {
+  const { family, renderer } = await familyAndRenderer(ctx);
+  let metadataNote: string | undefined;
+  const fetchSnapshot = async () => {
+    try {
+      return await fetchAndCache(ctx);
+    } catch (error) {
+      if (!isMetadataError(error)) throw error;
+      const cached = await loadSnapshotCache(ctx.stateDir).catch(() => undefined);
+      if (!cached) throw error;
+      metadataNote = `metadata unavailable (${error.kind}); showing the cached answer from ${cached.savedAt.toISOString()}`;
+      return cached.snapshot;
+    }
+  };
+  let report: PassReport;
+  try {
+    report = await runPass(
+      { config: ctx.config, root: ctx.root, family, renderer, runner: ctx.runner, logger: ctx.logger, store: ctx.store, fetchSnapshot },
+      { dryRun: true, force: false },
+    );
+  } catch (error) {
+    if (!isMetadataError(error)) throw error;
+    ctx.logger.error(`metadata service unavailable (${error.kind}) and no cached answer: ${error.message}`);
+    return EXIT.metadata;
+  }
+  const rows = nicStatuses(report);
+  const lastPass = await ctx.store.loadSummary();
+  if (ctx.options.json) {
+    process.stdout.write(`${JSON.stringify({ family, metadata: metadataNote ?? 'live', lastPass, nics: rows, warnings: report.warnings }, null, 2)}\n`);
+  } else {
+    if (metadataNote) process.stdout.write(`${metadataNote}\n`);
+    process.stdout.write(`family: ${family}\n`);
+    process.stdout.write(lastPass ? `last pass: ${lastPass.finishedAt} ${lastPass.result} (exit ${lastPass.exitCode}, ${lastPass.durationMs} ms, ${lastPass.actions} actions)\n` : 'last pass: never\n');
+    process.stdout.write(formatTable(rows));
+  }
+  return EXIT.converged;
+}

@@ -1,0 +1,185 @@
+// One reconcile pass: observe → desired → plan → apply → verify. The core steps are pure
+// functions; this module only sequences them and talks to the edges.
+
+import type { Config } from './config/config.js';
+import type { CommandRunner } from './exec/runner.js';
+import { readTextIfExists, underRoot } from './files/atomic.js';
+import { observeKernel } from './kernel/observe.js';
+import type { Logger } from './log.js';
+import type { Action } from './model/actions.js';
+import type { DesiredState, DistroFamily, KernelState, MetadataSnapshot, RenderedFile } from './model/types.js';
+import { applyBringUp, applyFileActions, applyKernelActions, actionIfname, waitForAddresses, type ApplyContext, type Outcome } from './apply/apply.js';
+import { buildDesiredState } from './plan/desired.js';
+import { nextRecord, planBringUp, planFiles, planKernel, type Conflict } from './plan/plan.js';
+import type { FamilyRenderer } from './render/family.js';
+import type { ManagedRecord } from './state/record.js';
+import type { StateStore } from './state/store.js';
+import type { TuningHooks } from './apply/tuning-port.js';
+import { describeAction } from './plan/describe.js';
+
+export interface PassDeps {
+  config: Config;
+  root: string;
+  family: DistroFamily;
+  renderer: FamilyRenderer;
+  runner: CommandRunner;
+  logger: Logger;
+  store: StateStore;
+  fetchSnapshot: () => Promise<MetadataSnapshot>;
+  tuning?: TuningHooks;
+}
+
+export interface PassOptions {
+  dryRun: boolean;
+  force: boolean;
+}
+
+export interface NicFailure {
+  ifname: string;
+  reason: string;
+}
+
+export interface PassReport {
+  desired: DesiredState;
+  /** Everything planned (dry run) or applied (real pass), in order. */
+  actions: Action[];
+  failures: NicFailure[];
+  conflicts: Conflict[];
+  warnings: string[];
+  /** Actions a verifying re-plan still finds after apply (drift that would not go away). */
+  remaining: Action[];
+  kernel: KernelState;
+}
+
+const ADDRESS_WAIT_MS = 10_000;
+
+/** Read the current content of every path the plan needs to compare. */
+async function readDisk(root: string, rendered: RenderedFile[], record: ManagedRecord): Promise<Map<string, string | null>> {
+  const paths = new Set([...rendered.map((f) => f.path), ...Object.values(record.nics).flatMap((n) => n.files)]);
+  const entries = await Promise.all([...paths].map(async (p) => [p, await readTextIfExists(underRoot(root, p))] as const));
+  return new Map(entries);
+}
+
+export async function runPass(deps: PassDeps, options: PassOptions): Promise<PassReport> {
+  const { config, root, runner, logger, store, renderer } = deps;
+  // Metadata first: if it fails, the pass stops here and nothing is changed.
+  const snapshot = await deps.fetchSnapshot();
+  for (const rejected of snapshot.rejected) logger.warn(`NIC ${rejected.mac} refused: ${rejected.reason}`);
+
+  let kernel = await observeKernel(runner);
+  const { record } = await store.loadRecord();
+  const built = buildDesiredState({
+    snapshot,
+    links: kernel.links,
+    config,
+    family: deps.family,
+    indexMemory: record.indexes,
+  });
+  const desired = built.state;
+  const warnings = [...built.warnings];
+  const rendered = renderer.render(desired, { root });
+  const disk = await readDisk(root, rendered, record);
+  const filePlan = planFiles({ desired, rendered, disk, record, force: options.force });
+
+  const failures: NicFailure[] = filePlan.conflicts.map((c) => ({ ifname: c.ifname ?? '-', reason: `${c.path} ${c.reason}` }));
+  const skip = new Set(failures.map((f) => f.ifname));
+  const fileActions = filePlan.actions.filter((a) => !skip.has(actionIfname(a) ?? ''));
+  const commands = (nic: DesiredState['nics'][number]) => {
+    const up = renderer.upCommand(nic, { root });
+    return up ? { up, down: renderer.downCommand(nic, { root }) ?? [] } : null;
+  };
+  const bringUp = planBringUp(desired, kernel, commands).filter((a) => !skip.has(a.ifname));
+  const kernelActions = planKernel({ desired, kernel, record, routing: config.routing, skip });
+  const tuningPlan = deps.tuning ? await deps.tuning.plan(desired) : { actions: [], notes: [] };
+  warnings.push(...tuningPlan.notes);
+
+  if (options.dryRun) {
+    return { desired, actions: [...fileActions, ...bringUp, ...kernelActions, ...tuningPlan.actions], failures, conflicts: filePlan.conflicts, warnings, remaining: [], kernel };
+  }
+
+  const ctx: ApplyContext = { runner, root, logger, ifupTimeoutMs: config.ifupTimeoutMs };
+  const applied: Outcome[] = [];
+  const fail = (outcomes: Outcome[]) => {
+    for (const o of outcomes) {
+      if (!o.error) continue;
+      const ifname = actionIfname(o.action) ?? '-';
+      failures.push({ ifname, reason: o.error });
+      skip.add(ifname);
+      logger.error(`${ifname}: ${o.error}`);
+    }
+  };
+
+  applied.push(...(await applyFileActions(fileActions, ctx)));
+  fail(applied);
+
+  let kernelPlan = kernelActions;
+  const toBringUp = bringUp.filter((a) => !skip.has(a.ifname));
+  if (fileActions.length > 0) {
+    for (const command of renderer.afterWriteCommands({ root })) {
+      const result = await runner.run(command, { allowFailure: true, timeoutMs: 60_000 });
+      if (result.exitCode !== 0) warnings.push(`${command.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
+    }
+  }
+  if (toBringUp.length > 0) {
+    for (const a of toBringUp) logger.info(`${a.ifname}: bringing up`, { command: a.command.join(' ') });
+    const upOutcomes = await applyBringUp(toBringUp, ctx);
+    applied.push(...upOutcomes);
+    fail(upOutcomes);
+    const wanted = desired.nics
+      .filter((n) => toBringUp.some((a) => a.ifname === n.ifname) && !skip.has(n.ifname))
+      .map((n) => ({ ifname: n.ifname, address: n.primaryIp! }));
+    const waited = await waitForAddresses(wanted, ctx, ADDRESS_WAIT_MS);
+    kernel = waited.kernel;
+    for (const ifname of waited.missing) {
+      failures.push({ ifname, reason: `no address after bring-up within ${ADDRESS_WAIT_MS} ms` });
+      skip.add(ifname);
+      logger.error(`${ifname}: no address after bring-up`);
+    }
+    // Plan the kernel again against what bring-up produced (DHCP installs its own routes).
+    kernelPlan = planKernel({ desired, kernel, record, routing: config.routing, skip });
+  } else {
+    kernelPlan = kernelPlan.filter((a) => !skip.has(actionIfname(a) ?? ''));
+  }
+
+  for (const a of kernelPlan) logger.info(`${actionIfname(a) ?? '-'}: ${describeAction(a)}`);
+  const kernelOutcomes = await applyKernelActions(kernelPlan, ctx);
+  applied.push(...kernelOutcomes);
+  fail(kernelOutcomes);
+
+  if (deps.tuning && tuningPlan.actions.length > 0) {
+    const tuningOutcomes = await deps.tuning.apply(tuningPlan.actions.filter((a) => !skip.has(actionIfname(a) ?? '')));
+    applied.push(...tuningOutcomes);
+    fail(tuningOutcomes);
+  }
+
+  // Verify: a converged kernel plans nothing. Whatever is left is reported, not retried here.
+  let remaining: Action[] = [];
+  if (kernelPlan.length > 0) {
+    kernel = await observeKernel(runner);
+    remaining = planKernel({ desired, kernel, record, routing: config.routing, skip });
+    for (const a of remaining) logger.warn(`still not converged after apply: ${describeAction(a)}`);
+  }
+
+  const newRecord = nextRecord(record, desired, rendered, built.indexMemory, skip);
+  if (JSON.stringify(newRecord) !== JSON.stringify(record)) await store.saveRecord(newRecord);
+
+  return {
+    desired,
+    actions: applied.map((o) => o.action),
+    failures: dedupeFailures(failures),
+    conflicts: filePlan.conflicts,
+    warnings,
+    remaining,
+    kernel,
+  };
+}
+
+function dedupeFailures(failures: NicFailure[]): NicFailure[] {
+  const seen = new Set<string>();
+  return failures.filter((f) => {
+    const key = `${f.ifname}\n${f.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
