@@ -10,8 +10,7 @@ import type { Action } from '../model/actions.js';
 import type { CommandRunner } from '../exec/runner.js';
 import { masksEqual } from './cpus.js';
 import { setChannelsCommand } from './ethtool.js';
-
-export type TuningAction = Extract<Action, { kind: 'set-channels' | 'write-rps' | 'write-sysfs' | 'start-irqbalance' }>;
+import type { TuningAction } from './types.js';
 
 export interface TuningActionResult {
   action: TuningAction;

@@ -4,11 +4,10 @@
 // queue it will have, its RFS flow counts; `start-irqbalance` last. Converged input → no actions.
 
 import path from 'node:path';
-import type { Action } from '../model/actions.js';
 import { masksEqual } from './cpus.js';
 import { channelTarget, rxQueuesAfter } from './ethtool.js';
 import { decideRpsMask, rfsSizes } from './rps.js';
-import type { ObservedNicTuning, ObservedTuning, TuningConfig, TuningNic, TuningNote, TuningPlan } from './types.js';
+import type { ObservedNicTuning, ObservedTuning, TuningAction, TuningConfig, TuningNic, TuningNote, TuningPlan } from './types.js';
 
 /** The NICs the configuration puts in scope (the guide tunes eth0 too: includePrimary defaults to true). */
 export function nicsInScope<T extends TuningNic>(nics: readonly T[], config: TuningConfig): T[] {
@@ -20,7 +19,7 @@ function queuePath(observed: ObservedTuning, ifname: string, queue: string, file
 }
 
 export function planTuning(nics: readonly TuningNic[], observed: ObservedTuning, config: TuningConfig): TuningPlan {
-  const actions: Action[] = [];
+  const actions: TuningAction[] = [];
   const notes: TuningNote[] = [];
   const scope = nicsInScope(nics, config);
   const byName = new Map(observed.nics.map((n) => [n.ifname, n] as const));
@@ -69,7 +68,7 @@ export function planTuning(nics: readonly TuningNic[], observed: ObservedTuning,
       notes.push({ level: 'warn', code: 'rps-mask-invalid', message: `tuning.rps: ${decision.reason}; RPS masks are not tuned` });
     }
     const sizes = rfs ? rfsSizes(rfs.entries, queueCount) : null;
-    const flowActions: Action[] = [];
+    const flowActions: TuningAction[] = [];
     for (let index = 0; index < queueCount; index += 1) {
       const queue = `rx-${index}`;
       const q = seen.rxQueues.find((x) => x.name === queue);
@@ -115,7 +114,7 @@ export function planTuning(nics: readonly TuningNic[], observed: ObservedTuning,
   return { actions, notes: dedupeNotes(notes) };
 }
 
-function planChannels(seen: ObservedNicTuning, config: TuningConfig, notes: TuningNote[]): Action & { kind: 'set-channels' } | null {
+function planChannels(seen: ObservedNicTuning, config: TuningConfig, notes: TuningNote[]): (TuningAction & { kind: 'set-channels' }) | null {
   if (seen.channelsError) {
     notes.push({ level: 'warn', code: 'channels-error', ifname: seen.ifname, message: `${seen.ifname}: ethtool -l failed: ${seen.channelsError}` });
     return null;

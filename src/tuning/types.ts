@@ -80,7 +80,10 @@ export interface TuningNote {
   message: string;
 }
 
+/** The Action variants this module plans and applies. */
+export type TuningAction = Extract<Action, { kind: 'set-channels' | 'write-rps' | 'write-sysfs' | 'start-irqbalance' }>;
+
 export interface TuningPlan {
-  actions: Action[];
+  actions: TuningAction[];
   notes: TuningNote[];
 }
