@@ -60,7 +60,8 @@ export function parseListValue(value: unknown, what: string): unknown[] {
     return parsed;
   }
   const inner = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-  if (inner.includes('[') || inner.includes(']')) throw new ValidationError(`${what} is not a list: ${quoteForLog(value)}`);
+  // Quotes outside JSON, or nested brackets, are no list format the service uses.
+  if (/["[\]{}]/.test(inner)) throw new ValidationError(`${what} is not a list: ${quoteForLog(value)}`);
   return inner
     .split(',')
     .map((entry) => entry.trim())
