@@ -1,0 +1,85 @@
+// RHEL family (CentOS, RHEL, Alibaba Cloud Linux, Anolis, Rocky, Alma, Fedora, Oracle Linux):
+// ifcfg-ethN, ifcfg-ethN:K aliases, route-ethN and rule-ethN in /etc/sysconfig/network-scripts.
+// See templates/rhel/*.mustache for each file and where it departs from Alibaba's guide.
+
+import { MANAGED_HEADER } from '../model/ownership.js';
+import type { DesiredNic, DesiredState, RenderedFile } from '../model/types.js';
+import { type CheckedNic, checkNic, checkState } from './check.js';
+import type { FamilyRenderer, RenderContext } from './family.js';
+import { renderTemplate } from './templates.js';
+
+export const RHEL_DIR = '/etc/sysconfig/network-scripts';
+
+function base(nic: CheckedNic): Record<string, unknown> {
+  return { header: MANAGED_HEADER, ifname: nic.ifname, mac: nic.mac, eniId: nic.eniId ?? false };
+}
+
+export function renderRhelNic(nic: CheckedNic, addressing: DesiredState['addressing']): RenderedFile[] {
+  const file = (name: string, content: string): RenderedFile => ({
+    path: `${RHEL_DIR}/${name}`,
+    content,
+    mode: 0o644,
+    ifname: nic.ifname,
+  });
+  const files: RenderedFile[] = [];
+  if (nic.role === 'secondary') {
+    const view = {
+      ...base(nic),
+      dhcp: addressing === 'dhcp',
+      static: addressing === 'static',
+      primaryIp: nic.primaryIp,
+      prefixLength: nic.prefixLength,
+      gateway: nic.gateway,
+      subnet: nic.subnet,
+      table: nic.table,
+      metric: nic.metric,
+      rulePriority: nic.rulePriority,
+      ips: [nic.primaryIp, ...nic.aliases.map((a) => a.ip)],
+    };
+    files.push(file(`ifcfg-${nic.ifname}`, renderTemplate('rhel', 'ifcfg', view)));
+    files.push(file(`route-${nic.ifname}`, renderTemplate('rhel', 'route', view)));
+    files.push(file(`rule-${nic.ifname}`, renderTemplate('rhel', 'rule', view)));
+  }
+  // Aliases: for a secondary NIC and for the primary (whose own ifcfg-eth0 is never touched).
+  for (const alias of nic.aliases) {
+    const view = { ...base(nic), label: alias.label, ip: alias.ip, netmask: alias.netmask };
+    files.push(file(`ifcfg-${alias.label}`, renderTemplate('rhel', 'alias', view)));
+  }
+  return files;
+}
+
+export const rhelRenderer: FamilyRenderer = {
+  family: 'rhel',
+  render(state: DesiredState): RenderedFile[] {
+    const { addressing, nics } = checkState(state);
+    return nics.flatMap((nic) => renderRhelNic(nic, addressing));
+  },
+  managedLocations() {
+    return [
+      {
+        dir: RHEL_DIR,
+        matches: (name: string) => /^(ifcfg|route|rule)-[A-Za-z0-9_.-]{1,15}$|^ifcfg-[A-Za-z0-9_.-]{1,15}:\d+$/.test(name),
+      },
+    ];
+  },
+  afterWriteCommands(): string[][] {
+    return [];
+  },
+  /**
+   * `ifup ethN` for a secondary NIC: initscripts bring up ethN, its aliases (ifup-aliases),
+   * route-ethN and rule-ethN; on NetworkManager hosts `ifup` is the nmcli wrapper and activates
+   * the ethN connection only. The command takes no root: with --root other than "/" it is the
+   * same command and acts on the live system (the files under the root are not read).
+   * A primary NIC gets null: `ifup eth0:0` on NetworkManager reactivates the whole eth0
+   * connection (its alias files are merged into it), which would bounce the primary. The agent
+   * adds the primary's secondary IPs live; the alias files only matter at boot.
+   */
+  upCommand(desired: DesiredNic, _ctx: RenderContext): string[] | null {
+    const nic = checkNic(desired);
+    return nic.role === 'secondary' ? ['ifup', nic.ifname] : null;
+  },
+  downCommand(desired: DesiredNic, _ctx: RenderContext): string[] | null {
+    const nic = checkNic(desired);
+    return nic.role === 'secondary' ? ['ifdown', nic.ifname] : null;
+  },
+};
