@@ -1,6 +1,7 @@
 // One reconcile pass: observe → desired → plan → apply → verify. The core steps are pure
 // functions; this module only sequences them and talks to the edges.
 
+import { mkdir } from 'node:fs/promises';
 import type { Config } from './config/config.js';
 import type { CommandRunner } from './exec/runner.js';
 import { readTextIfExists, underRoot } from './files/atomic.js';
@@ -121,6 +122,9 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     }
   }
   if (toBringUp.length > 0) {
+    // ifupdown keeps its state in <root>/run/network under a test or image root; /run is a
+    // tmpfs, so the directory may not exist yet.
+    if (deps.family === 'debian') await mkdir(underRoot(root, '/run/network'), { recursive: true });
     for (const a of toBringUp) logger.info(`${a.ifname}: bringing up`, { command: a.command.join(' ') });
     const upOutcomes = await applyBringUp(toBringUp, ctx);
     applied.push(...upOutcomes);
@@ -160,7 +164,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     for (const a of remaining) logger.warn(`still not converged after apply: ${describeAction(a)}`);
   }
 
-  const newRecord = nextRecord(record, desired, rendered, built.indexMemory, skip);
+  const newRecord = nextRecord(record, desired, rendered, built.indexMemory, skip, (nic) => renderer.downCommand(nic, { root }));
   if (JSON.stringify(newRecord) !== JSON.stringify(record)) await store.saveRecord(newRecord);
 
   return {

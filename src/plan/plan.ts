@@ -218,7 +218,14 @@ export function aliasLabel(ifname: string, k: number): string {
 }
 
 /** The record after a pass: bound NICs updated (unless skipped), gone NICs dropped. */
-export function nextRecord(previous: ManagedRecord, desired: DesiredState, rendered: RenderedFile[], indexes: Record<string, number>, skip: ReadonlySet<string>): ManagedRecord {
+export function nextRecord(
+  previous: ManagedRecord,
+  desired: DesiredState,
+  rendered: RenderedFile[],
+  indexes: Record<string, number>,
+  skip: ReadonlySet<string>,
+  downCommand: (nic: DesiredNic) => string[] | null,
+): ManagedRecord {
   const nics: Record<string, ManagedNicRecord> = {};
   for (const [mac, nic] of Object.entries(previous.nics)) {
     if (!isGone(mac, desired)) nics[mac] = nic;
@@ -233,6 +240,7 @@ export function nextRecord(previous: ManagedRecord, desired: DesiredState, rende
       addresses: nic.prefixLength === undefined ? [] : nic.secondaryIps.map((address) => ({ address, prefixLength: nic.prefixLength! })),
       table: nic.table,
       rulePriority: nic.rulePriority,
+      down: nic.role === 'secondary' ? (downCommand(nic) ?? undefined) : undefined,
     };
   }
   return { version: 1, nics, indexes };

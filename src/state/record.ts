@@ -11,6 +11,8 @@ export interface ManagedNicRecord {
   addresses: Array<{ address: string; prefixLength: number }>;
   table?: number;
   rulePriority?: number;
+  /** The family's bring-down command saved at reconcile time, so teardown needs no metadata. */
+  down?: string[];
 }
 
 export interface ManagedRecord {

@@ -8,15 +8,13 @@ import { observeKernel } from '../../kernel/observe.js';
 import type { Action } from '../../model/actions.js';
 import { isManagedContent, MAX_NIC_INDEX, ROUTE_PROTOCOL } from '../../model/ownership.js';
 import { describeAction } from '../../plan/describe.js';
-import type { ManagedNicRecord } from '../../state/record.js';
 import { isLockHeldError } from '../../state/store.js';
-import type { FamilyRenderer } from '../../render/family.js';
 import { familyAndRenderer, type Context } from '../context.js';
 import { EXIT } from './reconcile.js';
 
 export async function teardownCommand(ctx: Context): Promise<number> {
   const { store, logger, config } = ctx;
-  const { family, renderer } = await familyAndRenderer(ctx);
+  const { family } = await familyAndRenderer(ctx);
   let release: () => Promise<void>;
   try {
     release = await store.acquireLock(120_000);
@@ -62,9 +60,8 @@ export async function teardownCommand(ctx: Context): Promise<number> {
     }
 
     const downActions = targets
-      .filter(([mac, nic]) => nic.role === 'secondary' && kernel.links.some((l) => l.ifname === nic.ifname && l.mac === mac))
-      .map(([mac, nic]) => downActionFor(mac, nic, renderer, ctx.root))
-      .filter((a): a is Extract<Action, { kind: 'ifdown' }> => a !== null);
+      .filter(([mac, nic]) => nic.role === 'secondary' && nic.down && kernel.links.some((l) => l.ifname === nic.ifname && l.mac === mac))
+      .map(([, nic]): Extract<Action, { kind: 'ifdown' }> => ({ kind: 'ifdown', ifname: nic.ifname, command: nic.down! }));
 
     const fileActions: Action[] = [];
     for (const [, nic] of targets) {
@@ -96,7 +93,3 @@ export async function teardownCommand(ctx: Context): Promise<number> {
   }
 }
 
-function downActionFor(mac: string, nic: ManagedNicRecord, renderer: FamilyRenderer, root: string): Extract<Action, { kind: 'ifdown' }> | null {
-  const down = renderer.downCommand({ ifname: nic.ifname, mac, index: nic.index, role: nic.role, secondaryIps: [] }, { root });
-  return down ? { kind: 'ifdown', ifname: nic.ifname, command: down } : null;
-}
