@@ -148,7 +148,9 @@ export async function observeTuning(ifnames: readonly string[], options: Observe
   let ethtoolAvailable = true;
   const nics = await Promise.all(
     ifnames.map(async (ifname): Promise<ObservedNicTuning> => {
-      const present = await exists(path.posix.join(sysfsRoot, 'class/net', ifname));
+      // a kernel interface name: 1-15 bytes, no '/', no whitespace, not '.' or '..'
+      const valid = /^[^/\s]{1,15}$/.test(ifname) && ifname !== '.' && ifname !== '..';
+      const present = valid && (await exists(path.posix.join(sysfsRoot, 'class/net', ifname)));
       const nic: ObservedNicTuning = { ifname, present, rxQueues: [] };
       if (!present) return nic;
       nic.rxQueues = await readRxQueues(sysfsRoot, ifname);

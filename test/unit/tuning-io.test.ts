@@ -123,6 +123,8 @@ describe('tuning: observe and apply on a fake sysfs tree', () => {
     assert.deepEqual(eth1.rxQueues, [{ name: 'rx-0', index: 0, rpsCpusPath: path.join(sysfs, 'class/net/eth1/queues/rx-0/rps_cpus'), rpsCpus: '000', rpsFlowCnt: 0 }]);
     assert.equal(obs.nics.find((n) => n.ifname === 'lo')!.channels, null, 'unsupported → null, quietly');
     assert.deepEqual(obs.nics.find((n) => n.ifname === 'eth9'), { ifname: 'eth9', present: false, rxQueues: [] });
+    const odd = await observeTuning(['../../etc', '..'], { runner, sysfsRoot: sysfs, procRoot: proc, hostRoot: host, pathEnv: '' });
+    assert.ok(odd.nics.every((n) => !n.present && n.rxQueues.length === 0));
     assert.deepEqual(runner.commands.filter((c) => c[0] === 'ethtool').map((c) => c.join(' ')).sort(), ['ethtool -l eth0', 'ethtool -l eth1', 'ethtool -l lo']);
   });
 
