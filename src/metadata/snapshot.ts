@@ -1,6 +1,9 @@
 // Build a MetadataSnapshot: one GET of /latest/meta-data/all where the service answers it,
 // otherwise a crawl of the tree. Transport failures propagate (a snapshot is all or nothing);
 // only a per-item 404 means "not known yet", and a bad value rejects just its NIC.
+// Garbage in a MAC listing (a line that is not a MAC) rejects that entry, not the snapshot: the
+// listing itself answered, and the valid NICs in it are still trustworthy. A primary MAC that is
+// not a MAC is different: it is a MetadataError of kind `garbage`.
 
 import type { MetadataSnapshot, NicMetadata, RejectedNic } from '../model/types.js';
 import { ValidationError, parseMac, quoteForLog } from '../model/validate.js';

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { defaultConfig } from '../../src/config/config.js';
 import { MetadataClient, type MetadataClientOptions } from '../../src/metadata/client.js';
 import { MetadataError } from '../../src/metadata/errors.js';
 import { MemoryTokenStore } from '../../src/metadata/token.js';
@@ -256,6 +257,30 @@ describe('metadata client', function () {
       const { fake, client } = await setup({ token: 'required' });
       await client.fetchSnapshot();
       assert.ok(fake.requests.every((r) => r.status === 200));
+    });
+  });
+
+  describe('configuration', () => {
+    it('fromConfig takes the metadata section; --metadata-url overrides the endpoint', async () => {
+      const { fake } = await setup({ token: 'required' });
+      const fromConfig = MetadataClient.fromConfig({ ...defaultConfig().metadata, timeoutMs: 300 }, { endpoint: fake.url });
+      assert.equal(fromConfig.endpoint, fake.url);
+      assert.equal(fromConfig.tokenMode, 'auto');
+      assert.equal(fromConfig.timeoutMs, 300);
+      assert.equal((await fromConfig.fetchSnapshot()).nics.length, 3);
+      fromConfig.close();
+      assert.equal(MetadataClient.fromConfig(defaultConfig().metadata).endpoint, 'http://100.100.100.200');
+    });
+
+    it('rejects an endpoint that is not a plain http:// base URL', () => {
+      assert.throws(() => new MetadataClient({ endpoint: 'https://100.100.100.200' }), TypeError);
+      assert.throws(() => new MetadataClient({ endpoint: 'http://100.100.100.200/?x=1' }), TypeError);
+      assert.equal(new MetadataClient({ endpoint: 'http://127.0.0.1:8080/' }).endpoint, 'http://127.0.0.1:8080');
+    });
+
+    it('the default snapshot deadline is bounded', () => {
+      const c = new MetadataClient();
+      assert.ok(c.deadlineMs >= 10_000 && c.deadlineMs <= 120_000, String(c.deadlineMs));
     });
   });
 
