@@ -83,6 +83,11 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   const filePlan = planFiles({ desired, rendered, disk, record, force: options.force });
 
   const failures: NicFailure[] = filePlan.conflicts.map((c) => ({ ifname: c.ifname ?? '-', reason: `${c.path} ${c.reason}` }));
+  // A NIC whose metadata was refused is a failed NIC (exit 1), though nothing of it is touched.
+  for (const p of desired.pending) {
+    if (p.ifname && desired.rejected.some((r) => r.mac === p.mac)) failures.push({ ifname: p.ifname, reason: p.reason });
+  }
+  for (const f of failures) logger.error(`${f.ifname}: ${f.reason}`);
   const skip = new Set(failures.map((f) => f.ifname));
   const fileActions = filePlan.actions.filter((a) => !skip.has(actionIfname(a) ?? ''));
   const commands = (nic: DesiredState['nics'][number]) => {
@@ -92,7 +97,10 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   const bringUp = planBringUp(desired, kernel, commands).filter((a) => !skip.has(a.ifname));
   const kernelActions = planKernel({ desired, kernel, record, routing: config.routing, skip });
   const tuningPlan = deps.tuning ? await deps.tuning.plan(desired) : { actions: [], notes: [] };
-  warnings.push(...tuningPlan.notes);
+
+  // Tuning notes are said when a pass does something; a no-op pass stays quiet (debug only).
+  const somethingToDo = fileActions.length + bringUp.length + kernelActions.length + tuningPlan.actions.length > 0;
+  for (const note of tuningPlan.notes) logger.log(somethingToDo || options.dryRun ? note.level : 'debug', note.message);
 
   if (options.dryRun) {
     return { desired, actions: [...fileActions, ...bringUp, ...kernelActions, ...tuningPlan.actions], failures, conflicts: filePlan.conflicts, warnings, remaining: [], kernel };

@@ -2,6 +2,7 @@
 
 import type { Action } from '../model/actions.js';
 import type { KernelRoute, KernelRule } from '../model/types.js';
+import { describeTuningAction } from '../tuning/apply.js';
 
 function route(r: KernelRoute): string {
   const parts = [r.dst];
@@ -40,15 +41,10 @@ export function describeAction(action: Action): string {
     case 'del-rule':
       return `ip rule del ${rule(action.rule)}`;
     case 'set-channels':
-      return action.shape === 'combined'
-        ? `ethtool -L ${action.ifname} combined ${action.to} (was ${action.from})`
-        : `ethtool -L ${action.ifname} rx ${action.to} tx ${action.to} (was ${action.from})`;
     case 'write-rps':
-      return `echo ${action.to} > ${action.path} (was ${action.from})`;
     case 'write-sysfs':
-      return `echo ${action.to} > ${action.path} (was ${action.from}; ${action.why})`;
     case 'start-irqbalance':
-      return 'systemctl start irqbalance';
+      return describeTuningAction(action);
   }
 }
 

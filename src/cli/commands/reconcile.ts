@@ -65,7 +65,7 @@ export async function reconcileCommand(ctx: Context): Promise<number> {
         logger,
         store,
         fetchSnapshot: () => fetchAndCache(ctx),
-        tuning: tuningHooksFor(ctx.config.tuning, ctx.runner, logger),
+        tuning: tuningHooksFor(ctx.config.tuning, ctx.runner),
       },
       { dryRun: options.dryRun, force: options.force },
     );
