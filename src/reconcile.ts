@@ -76,13 +76,13 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     family: deps.family,
     indexMemory: record.indexes,
   });
-  const desired = built.state;
   const warnings = [...built.warnings];
+  const { state: desired, refused } = renderableState(built.state, renderer, root);
   const rendered = renderer.render(desired, { root });
   const disk = await readDisk(root, rendered, record);
   const filePlan = planFiles({ desired, rendered, disk, record, force: options.force });
 
-  const failures: NicFailure[] = filePlan.conflicts.map((c) => ({ ifname: c.ifname ?? '-', reason: `${c.path} ${c.reason}` }));
+  const failures: NicFailure[] = [...refused, ...filePlan.conflicts.map((c) => ({ ifname: c.ifname ?? '-', reason: `${c.path} ${c.reason}` }))];
   // A NIC whose metadata was refused is a failed NIC (exit 1), though nothing of it is touched.
   for (const p of desired.pending) {
     if (p.ifname && desired.rejected.some((r) => r.mac === p.mac)) failures.push({ ifname: p.ifname, reason: p.reason });
@@ -184,6 +184,31 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     remaining,
     kernel,
   };
+}
+
+/**
+ * The renderer re-validates every NIC and throws on a bad one. Find the NICs it refuses (one by
+ * one, only when the whole state fails) and set them aside as failures so the rest go on.
+ */
+function renderableState(state: DesiredState, renderer: FamilyRenderer, root: string): { state: DesiredState; refused: NicFailure[] } {
+  try {
+    renderer.render(state, { root });
+    return { state, refused: [] };
+  } catch {
+    const refused: NicFailure[] = [];
+    const nics = state.nics.filter((nic) => {
+      try {
+        renderer.render({ ...state, nics: [nic] }, { root });
+        return true;
+      } catch (error) {
+        refused.push({ ifname: nic.ifname, reason: `cannot render its files: ${(error as Error).message}` });
+        return false;
+      }
+    });
+    // Refused NICs become pending, never "gone": their existing files and rules stay untouched.
+    const pending = [...state.pending, ...refused.map((r) => ({ mac: state.nics.find((n) => n.ifname === r.ifname)!.mac, ifname: r.ifname, reason: r.reason }))];
+    return { state: { ...state, nics, pending }, refused };
+  }
 }
 
 function dedupeFailures(failures: NicFailure[]): NicFailure[] {
