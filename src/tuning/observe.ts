@@ -10,7 +10,7 @@ import { constants } from 'node:fs';
 import path from 'node:path';
 import { CommandError, type CommandRunner } from '../exec/runner.js';
 import { parseCpuList } from './cpus.js';
-import { isChannelsUnsupported, parseEthtoolChannels } from './ethtool.js';
+import { isChannelsUnsupported, parseEthtoolChannels, type ChannelInfo } from './ethtool.js';
 import type { ObservedIrqbalance, ObservedNicTuning, ObservedRxQueue, ObservedTuning, TuningConfig } from './types.js';
 
 export interface ObserveTuningOptions {
@@ -26,6 +26,27 @@ export interface ObserveTuningOptions {
   /** When given, parts it disables are not observed (no ethtool with multiqueue off, …). */
   config?: TuningConfig;
   timeoutMs?: number;
+  /**
+   * Channel facts remembered from an earlier `ethtool -l`, keyed by what sysfs shows now (RX
+   * and TX queue counts). Returning a ChannelInfo (or null: no channels) skips the spawn; a
+   * converged pass then reads queues from sysfs only. `undefined` means ask ethtool.
+   */
+  rememberedChannels?: (ifname: string, queues: QueueCounts) => ChannelInfo | null | undefined;
+}
+
+/** How many rx-* and tx-* queue directories a NIC has in sysfs right now. */
+export interface QueueCounts {
+  rx: number;
+  tx: number;
+}
+
+async function countQueues(sysfsRoot: string, ifname: string): Promise<QueueCounts> {
+  try {
+    const entries = await readdir(path.posix.join(sysfsRoot, 'class/net', ifname, 'queues'));
+    return { rx: entries.filter((e) => e.startsWith('rx-')).length, tx: entries.filter((e) => e.startsWith('tx-')).length };
+  } catch {
+    return { rx: 0, tx: 0 };
+  }
 }
 
 const COMMAND_TIMEOUT_MS = 10_000;
@@ -155,6 +176,12 @@ export async function observeTuning(ifnames: readonly string[], options: Observe
       if (!present) return nic;
       nic.rxQueues = await readRxQueues(sysfsRoot, ifname);
       if (wantChannels) {
+        nic.queueCounts = await countQueues(sysfsRoot, ifname);
+        const remembered = options.rememberedChannels?.(ifname, nic.queueCounts);
+        if (remembered !== undefined) {
+          nic.channels = remembered;
+          return nic;
+        }
         const read = await readChannels(options.runner, ifname, timeoutMs);
         if (read.kind === 'ok') nic.channels = read.channels;
         else if (read.kind === 'missing') ethtoolAvailable = false;

@@ -31,6 +31,8 @@ export interface ObservedNicTuning {
   channelsError?: string;
   /** RX queues in index order. */
   rxQueues: ObservedRxQueue[];
+  /** Counts of rx-N and tx-N directories when channels were wanted (the key for remembered channels). */
+  queueCounts?: { rx: number; tx: number };
 }
 
 export interface ObservedIrqbalance {

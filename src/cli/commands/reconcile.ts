@@ -1,6 +1,7 @@
 // `eni-agent reconcile [--dry-run] [--force]`: one pass under the lock, with the exit codes of
 // the contract: 0 converged, 1 some NIC failed, 3 metadata unreachable (nothing changed).
 
+import path from 'node:path';
 import { checkInterfacesSourcesDir } from '../../distro/debian-source.js';
 import { isMetadataError, loadSnapshotCache, saveSnapshotCache } from '../../metadata/index.js';
 import type { MetadataSnapshot } from '../../model/types.js';
@@ -65,7 +66,7 @@ export async function reconcileCommand(ctx: Context): Promise<number> {
         logger,
         store,
         fetchSnapshot: () => fetchAndCache(ctx),
-        tuning: tuningHooksFor(ctx.config.tuning, ctx.runner),
+        tuning: tuningHooksFor(ctx.config.tuning, ctx.runner, { channelCacheFile: path.join(ctx.stateDir, 'channels.json') }),
       },
       { dryRun: options.dryRun, force: options.force },
     );
