@@ -1,12 +1,14 @@
 // `eni-agent status`: every NIC the agent knows, its live state, and drift marked — computed by
 // a dry-run pass, so "drift" means exactly "the next reconcile would change something".
 
+import si from 'systeminformation';
 import { isMetadataError, loadSnapshotCache } from '../../metadata/index.js';
 import type { Action } from '../../model/actions.js';
 import { actionIfname } from '../../apply/apply.js';
 import { desiredRules, sameRule } from '../../plan/plan.js';
 import { describeAction } from '../../plan/describe.js';
 import { runPass, type PassReport } from '../../reconcile.js';
+import { observeTuning, tuningStatus, type NicTuningStatus } from '../../tuning/index.js';
 import { familyAndRenderer, type Context } from '../context.js';
 import { EXIT, fetchAndCache } from './reconcile.js';
 
@@ -19,12 +21,35 @@ export interface NicStatus {
   table?: number;
   metric?: number;
   rules: string;
+  /** Inventory from systeminformation (operstate, MTU, speed), for `--json`. */
+  link?: { operstate: string; mtu: number | null; speedMbps: number | null };
+  /** Channels current/max (`2/4`, rx/tx shape `rx 1/4 tx 1/4`), or `-`. */
+  channels: string;
+  /** The RPS mask every RX queue carries (`0` = off), `mixed`, or `-`. */
+  rps: string;
   state: 'converged' | 'drift' | 'pending' | 'error' | 'unmanaged';
   reason?: string;
   drift: string[];
 }
 
-export function nicStatuses(report: PassReport): NicStatus[] {
+/** Per-link inventory through systeminformation; a failure only loses this detail. */
+async function linkInventory(): Promise<Map<string, NonNullable<NicStatus['link']>>> {
+  try {
+    const list = await si.networkInterfaces();
+    const items = Array.isArray(list) ? list : [list];
+    return new Map(items.map((i) => [i.iface, { operstate: i.operstate, mtu: i.mtu ?? null, speedMbps: i.speed ?? null }]));
+  } catch {
+    return new Map();
+  }
+}
+
+function channelsText(t: NicTuningStatus | undefined): string {
+  const ch = t?.channels;
+  if (!ch) return '-';
+  return ch.shape === 'combined' ? `${ch.current}/${ch.max}` : `rx ${ch.current}/${ch.max} tx ${ch.currentTx}/${ch.maxTx}`;
+}
+
+export function nicStatuses(report: PassReport, tuning: NicTuningStatus[] = []): NicStatus[] {
   const { desired, kernel } = report;
   const byNic = new Map<string, Action[]>();
   for (const a of report.actions) {
@@ -45,6 +70,8 @@ export function nicStatuses(report: PassReport): NicStatus[] {
       table: nic.table,
       metric: nic.metric,
       rules: nic.role === 'secondary' ? `${present}/${wanted.length}` : '-',
+      channels: channelsText(tuning.find((t) => t.ifname === nic.ifname)),
+      rps: tuning.find((t) => t.ifname === nic.ifname)?.rpsMask ?? '-',
       state: failure ? 'error' : drift.length > 0 ? 'drift' : 'converged',
       reason: failure?.reason,
       drift,
@@ -52,19 +79,19 @@ export function nicStatuses(report: PassReport): NicStatus[] {
   });
   for (const p of desired.pending) {
     const link = kernel.links.find((l) => l.mac === p.mac);
-    rows.push({ ifname: p.ifname ?? link?.ifname ?? '-', mac: p.mac, role: 'pending', ips: [], rules: '-', state: p.reason.startsWith('rejected') ? 'error' : 'pending', reason: p.reason, drift: [] });
+    rows.push({ ifname: p.ifname ?? link?.ifname ?? '-', mac: p.mac, role: 'pending', ips: [], rules: '-', channels: '-', rps: '-', state: p.reason.startsWith('rejected') ? 'error' : 'pending', reason: p.reason, drift: [] });
   }
   for (const ifname of desired.unknownLinks) {
     const link = kernel.links.find((l) => l.ifname === ifname);
     const ips = kernel.addresses.filter((a) => a.ifname === ifname && a.family === 4).map((a) => a.local);
-    rows.push({ ifname, mac: link?.mac ?? '-', role: 'unknown', ips, rules: '-', state: 'unmanaged', reason: 'not in metadata; left alone', drift: [] });
+    rows.push({ ifname, mac: link?.mac ?? '-', role: 'unknown', ips, rules: '-', channels: '-', rps: '-', state: 'unmanaged', reason: 'not in metadata; left alone', drift: [] });
   }
   return rows;
 }
 
 function formatTable(rows: NicStatus[]): string {
-  const header = ['NIC', 'MAC', 'ENI', 'ROLE', 'IPS', 'TABLE', 'METRIC', 'RULES', 'STATE'];
-  const cells = rows.map((r) => [r.ifname, r.mac, r.eniId ?? '-', r.role, r.ips.join(',') || '-', String(r.table ?? '-'), String(r.metric ?? '-'), r.rules, r.state]);
+  const header = ['NIC', 'MAC', 'ENI', 'ROLE', 'IPS', 'TABLE', 'METRIC', 'RULES', 'CHANNELS', 'RPS', 'STATE'];
+  const cells = rows.map((r) => [r.ifname, r.mac, r.eniId ?? '-', r.role, r.ips.join(',') || '-', String(r.table ?? '-'), String(r.metric ?? '-'), r.rules, r.channels, r.rps, r.state]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [line(header), ...cells.map(line)];
@@ -100,7 +127,15 @@ export async function statusCommand(ctx: Context): Promise<number> {
     ctx.logger.error(`metadata service unavailable (${error.kind}) and no cached answer: ${error.message}`);
     return EXIT.metadata;
   }
-  const rows = nicStatuses(report);
+  // Channels and RPS for people: read once here, off the reconcile hot path.
+  const tuningNics = report.desired.nics.map((n) => ({ ifname: n.ifname, role: n.role }));
+  const observed = await observeTuning(
+    tuningNics.map((n) => n.ifname),
+    { runner: ctx.runner, config: { ...ctx.config.tuning, irqbalance: false } },
+  );
+  const rows = nicStatuses(report, tuningStatus(tuningNics, observed, ctx.config.tuning));
+  const inventory = await linkInventory();
+  for (const row of rows) row.link = inventory.get(row.ifname);
   const lastPass = await ctx.store.loadSummary();
   if (ctx.options.json) {
     process.stdout.write(`${JSON.stringify({ family, metadata: metadataNote ?? 'live', lastPass, nics: rows, warnings: report.warnings }, null, 2)}\n`);
