@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // eni-agent entry point: parse, build the context, dispatch, map errors to exit codes.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../config/config.js';
 import { DistroDetectionError } from '../distro/detect.js';
 import { isMetadataError } from '../metadata/index.js';
 import { HELP, parseCli, UsageError, type CliOptions } from './args.js';
-import { buildContext } from './context.js';
+import { buildContext, type Context } from './context.js';
 import { EXIT, reconcileCommand } from './commands/reconcile.js';
 import { renderCommand } from './commands/render.js';
 import { statusCommand } from './commands/status.js';
@@ -39,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const ctx = await buildContext(options);
+    benchContext = ctx;
     switch (options.command) {
       case 'reconcile':
         return await reconcileCommand(ctx);
@@ -65,8 +66,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Benchmark hook (bench/run.ts): with ENI_AGENT_BENCH_STATS=<file> set, write
+// {"spawns":N,"metadataRequests":M} for this invocation at exit. Off (and free) otherwise.
+let benchContext: Context | undefined;
+function writeBenchStats(): void {
+  const file = process.env.ENI_AGENT_BENCH_STATS;
+  if (!file) return;
+  const stats = { spawns: benchContext?.runner.spawnCount ?? 0, metadataRequests: benchContext?.metadata.requestCount ?? 0 };
+  writeFileSync(file, `${JSON.stringify(stats)}\n`);
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
+    writeBenchStats();
     process.exitCode = code;
   },
   (error: unknown) => {
