@@ -1,0 +1,301 @@
+// `npm run bench` (node dist/bench/run.js [--quick] [--cold-reps K] [--noop-reps K] [--no-markdown]):
+// eni-agent against Alibaba's hand procedure scripted in bench/baseline.sh, on the netns testbed,
+// for N secondary ENIs x M private IPs each. Writes bench/results/<date>[-quick].{json,svg} and
+// the generated section of BENCHMARKS.md. Every testbed is destroyed in a finally block.
+//
+// Must run as root (network namespaces). Only touches the testbed's own namespaces.
+
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { removeScratch, summarize, timedInNs } from './measure.js';
+import { ratio, renderMarkdown, renderSvg } from './report.js';
+import { BenchHost, diffStates, REPO_ROOT, TABLE_BASE, type KernelState, type PassResult } from './testbed.js';
+import type { BenchResults, ConfigResult, PassStats, SideResult, StartupResult, TargetResult } from './types.js';
+
+interface Options {
+  quick: boolean;
+  coldReps: number;
+  noopReps: number;
+  markdown: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const num = (flag: string, dflt: number): number => {
+    const i = argv.indexOf(flag);
+    const v = i >= 0 ? Number(argv[i + 1]) : dflt;
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} needs a positive integer`);
+    return v;
+  };
+  return { quick, coldReps: num('--cold-reps', quick ? 2 : 3), noopReps: num('--noop-reps', quick ? 3 : 5), markdown: !argv.includes('--no-markdown') };
+}
+
+const log = (msg: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+};
+
+function check(pass: PassResult, what: string): PassResult {
+  if (pass.exitCode !== 0) throw new Error(`${what} exited ${pass.exitCode}: ${(pass.stderr || pass.stdout).slice(-800)}`);
+  return pass;
+}
+
+function stats(passes: PassResult[]): PassStats {
+  const median = (xs: number[]): number => summarize(xs).median;
+  const spawns = passes.map((p) => p.runnerSpawns).filter((x): x is number => x !== undefined);
+  return {
+    wallMs: summarize(passes.map((p) => p.wallMs)),
+    cpuMs: summarize(passes.map((p) => p.cpuMs)),
+    metadataRequests: median(passes.map((p) => p.metadataRequests)),
+    ...(spawns.length > 0 ? { runnerSpawns: median(spawns) } : {}),
+  };
+}
+
+/** Cold passes (reset before each) then no-op passes, then one strace-counted run of each. */
+async function measureSide(bench: BenchHost, side: 'agent' | 'baseline', opts: Options): Promise<{ result: SideResult; idempotent: boolean; state: KernelState }> {
+  const pass = side === 'agent' ? () => bench.agentPass() : () => bench.baselinePass();
+  const cold: PassResult[] = [];
+  for (let r = 0; r < opts.coldReps; r += 1) {
+    await bench.reset();
+    cold.push(check(await pass(), `${side} cold pass`));
+  }
+  const converged = await bench.snapshot();
+  const noop: PassResult[] = [];
+  for (let r = 0; r < opts.noopReps; r += 1) noop.push(check(await pass(), `${side} no-op pass`));
+  const after = await bench.snapshot();
+  const idempotent = diffStates(after, converged).length === 0;
+  const noopCount = side === 'agent' ? await bench.countAgent() : await bench.countBaseline();
+  await bench.reset();
+  const coldCount = side === 'agent' ? await bench.countAgent() : await bench.countBaseline();
+  if (coldCount.exitCode !== 0 || noopCount.exitCode !== 0) throw new Error(`${side} failed under strace`);
+  return {
+    state: await bench.snapshot(),
+    result: { cold: { ...stats(cold), execve: coldCount }, noop: { ...stats(noop), execve: noopCount } },
+    idempotent,
+  };
+}
+
+async function measureConfig(n: number, m: number, addressing: 'static' | 'dhcp', opts: Options): Promise<ConfigResult> {
+  const bench = await BenchHost.create(n, m, addressing);
+  try {
+    log(`${n}x${m}: baseline`);
+    const baseline = await measureSide(bench, 'baseline', opts);
+    const baselineState = baseline.state;
+    log(`${n}x${m}: agent (tuning defaults)`);
+    const agent = await measureSide(bench, 'agent', opts);
+    const agentState = agent.state;
+    let agentNoMultiqueue: SideResult | undefined;
+    if ((agent.result.noop.runnerSpawns ?? 0) > 2) {
+      log(`${n}x${m}: agent (tuning.multiqueue: false) — the default no-op pass spawned ${agent.result.noop.runnerSpawns}`);
+      await bench.writeConfig(false);
+      agentNoMultiqueue = (await measureSide(bench, 'agent', opts)).result;
+      await bench.writeConfig(true);
+    }
+    const diff = diffStates(agentState, baselineState);
+    return {
+      n,
+      m,
+      addressing,
+      baseline: baseline.result,
+      agent: agent.result,
+      ...(agentNoMultiqueue ? { agentNoMultiqueue } : {}),
+      sameKernelState: diff.length === 0,
+      kernelStateDiff: diff,
+      baselineIdempotent: baseline.idempotent,
+      agentIdempotent: agent.idempotent,
+      kernelState: agentState,
+    };
+  } finally {
+    await bench.destroy();
+  }
+}
+
+async function measureStartup(addressing: 'static' | 'dhcp', reps: number): Promise<StartupResult[]> {
+  const bench = await BenchHost.create(4, 10, addressing);
+  try {
+    check(await bench.agentPass(), 'agent pass');
+    const out: StartupResult[] = [];
+    const runs: Array<[string, () => Promise<PassResult>]> = [
+      ['node -e 0 (Node.js alone, for reference)', async () => ({ ...(await timedInNs(bench.ns, ['node', '-e', '0'])), metadataRequests: 0 })],
+      ['eni-agent --version', () => bench.agentPass(['--version'])],
+      ['eni-agent status (4×10, converged)', () => bench.agentPass(['status'])],
+    ];
+    for (const [command, run] of runs) {
+      const passes: PassResult[] = [];
+      for (let r = 0; r < reps; r += 1) passes.push(check(await run(), command));
+      const s = stats(passes);
+      out.push({ command, wallMs: s.wallMs, cpuMs: s.cpuMs, runnerSpawns: s.runnerSpawns, metadataRequests: command.startsWith('node') ? undefined : s.metadataRequests });
+    }
+    return out;
+  } finally {
+    await bench.destroy();
+  }
+}
+
+/**
+ * Hot-plug latency and RSS need a long-running daemon. Probe: start `eni-agent daemon`; if it is
+ * still running after 5 s, hot-plug one NIC and time until its policy rule appears.
+ */
+async function measureDaemon(addressing: 'static' | 'dhcp'): Promise<BenchResults['daemon']> {
+  const bench = await BenchHost.create(1, 1, addressing);
+  try {
+    const proc = bench.host.tb.spawn(bench.agentArgv(['daemon']));
+    const exitedEarly = await Promise.race([proc.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+    if (exitedEarly || !proc.running) {
+      return { measured: false, note: 'not measured: daemon not yet available (`eni-agent daemon` ran one pass and exited; src/daemon/command.ts is still a placeholder)' };
+    }
+    const status = await readFile(`/proc/${proc.pid}/status`, 'utf8').catch(() => '');
+    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+    const nic = { name: 'eth2', mac: '00:16:3e:00:01:03', ip: '10.0.2.10' };
+    const started = performance.now();
+    await bench.host.tb.addNic(nic);
+    await bench.host.setMetadataNics(bench.host.tb.nics);
+    let hotplugMs: number | undefined;
+    while (performance.now() - started < 60_000) {
+      const rules = await bench.host.rules();
+      if (rules.some((r) => r.table === String(TABLE_BASE + 2) && r.src === nic.ip)) {
+        hotplugMs = Math.round(performance.now() - started);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await proc.stop(3000);
+    return {
+      measured: hotplugMs !== undefined,
+      note: hotplugMs === undefined ? 'daemon ran but the hot-plugged NIC was not configured within 60 s' : 'measured',
+      ...(hotplugMs !== undefined ? { hotplugMs } : {}),
+      ...(Number.isNaN(rssKiB) ? {} : { rssMiB: rssKiB / 1024 }),
+    };
+  } finally {
+    await bench.destroy();
+  }
+}
+
+function evaluateTargets(configs: ConfigResult[]): TargetResult[] {
+  const targets: TargetResult[] = [];
+  const noopSpawns = configs.map((c) => `${c.n}×${c.m}: ${c.agent.noop.runnerSpawns ?? '?'}${c.agentNoMultiqueue ? ` (multiqueue off: ${c.agentNoMultiqueue.noop.runnerSpawns ?? '?'})` : ''}`);
+  const maxSpawns = Math.max(...configs.map((c) => c.agent.noop.runnerSpawns ?? Infinity));
+  const maxSpawnsNoMq = Math.max(...configs.map((c) => (c.agentNoMultiqueue ?? c.agent).noop.runnerSpawns ?? Infinity));
+  targets.push({
+    target: 'no-op pass spawns ≤ 2 processes whatever N×M',
+    met: maxSpawns <= 2,
+    detail: `runner spawns per no-op pass: ${noopSpawns.join(', ')}${maxSpawns > 2 && maxSpawnsNoMq <= 2 ? ' — met only with tuning.multiqueue: false' : ''}`,
+  });
+  const maxReq = Math.max(...configs.map((c) => c.agent.noop.metadataRequests));
+  targets.push({
+    target: 'no-op pass makes ≤ 2 metadata requests whatever N×M',
+    met: maxReq <= 2,
+    detail: `requests per no-op pass: ${configs.map((c) => `${c.n}×${c.m}: ${c.agent.noop.metadataRequests}`).join(', ')}`,
+  });
+  const c810 = configs.find((c) => c.n === 8 && c.m === 10);
+  const r810 = c810 ? ratio(c810.agent.noop.wallMs.median, c810.baseline.noop.wallMs.median) : undefined;
+  targets.push({
+    target: 'no-op pass at 8×10 ≤ 1/20 of the baseline\'s time',
+    met: r810 === undefined ? undefined : r810 <= 0.05,
+    detail: c810 ? `agent ${c810.agent.noop.wallMs.median} ms / baseline ${c810.baseline.noop.wallMs.median} ms = ${r810?.toFixed(3)} (target 0.05)` : '8×10 not in this run (quick mode)',
+  });
+  const c1550 = configs.find((c) => c.n === 15 && c.m === 50);
+  const r1550 = c1550 ? ratio(c1550.agent.cold.wallMs.median, c1550.baseline.cold.wallMs.median) : undefined;
+  targets.push({
+    target: 'cold pass at 15×50 ≤ 1/5 of the baseline\'s time',
+    met: r1550 === undefined ? undefined : r1550 <= 0.2,
+    detail: c1550 ? `agent ${c1550.agent.cold.wallMs.median} ms / baseline ${c1550.baseline.cold.wallMs.median} ms = ${r1550?.toFixed(3)} (target 0.2)` : '15×50 not in this run (quick mode)',
+  });
+  return targets;
+}
+
+async function machine(): Promise<BenchResults['machine']> {
+  const osRelease = await readFile('/etc/os-release', 'utf8').catch(() => '');
+  return {
+    nproc: os.availableParallelism(),
+    memoryGiB: os.totalmem() / 2 ** 30,
+    kernel: os.release(),
+    node: process.version,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown CPU',
+    os: /^PRETTY_NAME="?([^"\n]*)/m.exec(osRelease)?.[1] ?? 'unknown OS',
+  };
+}
+
+async function writeMarkdown(section: string): Promise<void> {
+  const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
+  const begin = '<!-- bench:results:begin (generated by bench/run.ts) -->';
+  const end = '<!-- bench:results:end -->';
+  const text = await readFile(file, 'utf8').catch(() => `# Benchmarks\n\n${begin}\n${end}\n`);
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  const next = i >= 0 && j > i ? `${text.slice(0, i + begin.length)}\n${section}${text.slice(j)}` : `${text}\n${begin}\n${section}${end}\n`;
+  await writeFile(file, next);
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  if (process.getuid?.() !== 0) throw new Error('bench needs root (network namespaces)');
+  for (const tool of ['strace', 'curl', 'ip']) {
+    if ((await execa('which', [tool], { reject: false })).exitCode !== 0) throw new Error(`${tool} is required (apt-get install -y ${tool === 'ip' ? 'iproute2' : tool})`);
+  }
+  const started = Date.now();
+  const ns = opts.quick ? [1, 4] : [1, 4, 8, 15];
+  const ms = opts.quick ? [1, 10] : [1, 10, 50];
+  let addressing: 'static' | 'dhcp' = 'static';
+  let addressingNote: string | undefined;
+  const configs: ConfigResult[] = [];
+  try {
+    for (const n of ns) {
+      for (const m of ms) {
+        try {
+          configs.push(await measureConfig(n, m, addressing, opts));
+        } catch (error) {
+          // Fall back only when the agent itself fails with static addressing (renderer/bring-up).
+          if (addressing !== 'static' || configs.length > 0 || !/^agent cold pass/.test((error as Error).message)) throw error;
+          addressing = 'dhcp';
+          addressingNote = `addressing: static failed (${(error as Error).message.slice(0, 300)}); fell back to DHCP, so cold passes include DHCP.`;
+          log(addressingNote);
+          configs.push(await measureConfig(n, m, addressing, opts));
+        }
+        const c = configs[configs.length - 1]!;
+        log(`${n}x${m}: cold agent ${c.agent.cold.wallMs.median} ms vs baseline ${c.baseline.cold.wallMs.median} ms; no-op ${c.agent.noop.wallMs.median} vs ${c.baseline.noop.wallMs.median} ms; same state: ${c.sameKernelState}`);
+      }
+    }
+    log('start-up');
+    const startup = await measureStartup(addressing, opts.quick ? 5 : 10);
+    log('daemon probe');
+    const daemon = await measureDaemon(addressing);
+    const date = new Date().toISOString().slice(0, 10);
+    const results: BenchResults = {
+      date,
+      mode: opts.quick ? 'quick' : 'full',
+      addressing,
+      ...(addressingNote ? { addressingNote } : {}),
+      coldReps: opts.coldReps,
+      noopReps: opts.noopReps,
+      machine: await machine(),
+      configs,
+      startup,
+      daemon,
+      targets: evaluateTargets(configs),
+      durationS: Math.round((Date.now() - started) / 1000),
+    };
+    const stem = `${date}${opts.quick ? '-quick' : ''}`;
+    const dir = path.join(REPO_ROOT, 'bench/results');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, `${stem}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(path.join(dir, `${stem}.svg`), renderSvg(results));
+    const section = renderMarkdown(results, `${stem}.json`, `${stem}.svg`);
+    if (opts.markdown) await writeMarkdown(section);
+    process.stdout.write(section);
+    log(`done in ${results.durationS} s: bench/results/${stem}.json`);
+    const notSame = configs.filter((c) => !c.sameKernelState || !c.baselineIdempotent || !c.agentIdempotent);
+    if (notSame.length > 0) {
+      log(`kernel state check FAILED for ${notSame.map((c) => `${c.n}x${c.m}`).join(', ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await removeScratch();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
