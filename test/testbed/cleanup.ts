@@ -9,7 +9,7 @@
 // `ip netns pids` to kill and then delete, directories to remove, and the snapshot of
 // dhclient's fixed-path files taken before the run.
 
-import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   assertOwnedNamespace,
@@ -64,14 +64,46 @@ export function snapshotDhclientFiles(): Set<string> {
   return found;
 }
 
-/** Files that appeared since `before`, for the given interface names only. */
+/**
+ * Files that appeared since `before`, for the given interface names only, and only those no live
+ * process still uses: another testbed running at the same time shares these fixed paths, so a
+ * pid file naming a live pid, or a lease file named on a live process's command line, is theirs.
+ */
 export function newDhclientFiles(before: ReadonlySet<string>, ifnames: readonly string[]): string[] {
   const wanted = new Set(ifnames);
-  return [...snapshotDhclientFiles()].filter((path) => {
+  const candidates = [...snapshotDhclientFiles()].filter((path) => {
     if (before.has(path)) return false;
     const m = DHCLIENT_FILE_RE.exec(path.slice(path.lastIndexOf('/') + 1));
     return m !== null && wanted.has(m[1] ?? '');
   });
+  if (candidates.length === 0) return [];
+  const inUse = liveCommandLineArgs();
+  return candidates.filter((path) => {
+    if (inUse.has(path)) return false;
+    if (path.endsWith('.pid')) {
+      const pid = Number.parseInt(readText(path).trim(), 10);
+      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) return false;
+    }
+    return true;
+  });
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Every argument of every live process's command line (read-only scan of /proc). */
+function liveCommandLineArgs(): Set<string> {
+  const args = new Set<string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry) || !pidAlive(Number(entry))) continue;
+    for (const arg of readText(`/proc/${entry}/cmdline`).split('\0')) if (arg) args.add(arg);
+  }
+  return args;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,8 +167,11 @@ let etcNetnsExisted = true;
 
 /** Call before the first write under /etc/netns. */
 export function noteEtcNetns(): void {
-  if (!hooksInstalled) etcNetnsExisted = existsSync('/etc/netns');
+  if (etcNetnsNoted) return;
+  etcNetnsNoted = true;
+  etcNetnsExisted = existsSync('/etc/netns');
 }
+let etcNetnsNoted = false;
 
 /** Remove a directory this process created, once it is empty again. */
 function removeEmptyDir(path: string): void {
@@ -152,6 +187,7 @@ function removeEmptyDir(path: string): void {
 
 const registered = new Set<TeardownTarget>();
 let hooksInstalled = false;
+let exitHookInstalled = false;
 
 export function registerTeardown(target: TeardownTarget): void {
   noteEtcNetns();
@@ -184,20 +220,28 @@ function onSignal(sig: NodeJS.Signals): void {
   const reports = teardownAllSync();
   const errors = reports.flatMap((r) => r.errors);
   if (errors.length > 0) process.stderr.write(`testbed cleanup on ${sig}: ${errors.join('; ')}\n`);
-  // If nobody else handles the signal, restore the default action and re-raise it.
-  if (process.listenerCount(sig) <= 1) {
-    process.removeAllListeners(sig);
-    process.kill(process.pid, sig);
-  }
+  // Then behave as if we had never listened: drop our handlers and re-raise. With no other
+  // listener the default action ends the process by the signal; other listeners (execa's
+  // signal-exit, which re-raises once it is the only one left) decide for themselves.
+  for (const s of HOOKED_SIGNALS) process.removeListener(s, onSignal);
+  hooksInstalled = false;
+  process.kill(process.pid, sig);
 }
+
+const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function installHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
+  if (exitHookInstalled) {
+    for (const sig of HOOKED_SIGNALS) process.on(sig, onSignal);
+    return;
+  }
+  exitHookInstalled = true;
   process.on('exit', () => {
     if (registered.size === 0 && liveProcesses.size === 0) return;
     const errors = teardownAllSync().flatMap((r) => r.errors);
     if (errors.length > 0) process.stderr.write(`testbed cleanup at exit: ${errors.join('; ')}\n`);
   });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  for (const sig of HOOKED_SIGNALS) process.on(sig, onSignal);
 }

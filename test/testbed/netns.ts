@@ -29,6 +29,12 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Throw an Error (with stderr) on a non-zero exit instead of returning it. Default false. */
   check?: boolean;
+  /**
+   * Send stdout/stderr to /dev/null instead of capturing them. Needed for a command that leaves a
+   * process behind which keeps its stdout/stderr open (e.g. `setsid -f sleep 600`): a captured
+   * pipe stays open until that process dies, and the promise would not resolve until then.
+   */
+  discardOutput?: boolean;
 }
 
 export interface ExecResult {
@@ -62,6 +68,8 @@ async function runArgv(argv: readonly string[], options: ExecOptions = {}): Prom
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     forceKillAfterDelay: 2000,
+    stdout: options.discardOutput ? 'ignore' : 'pipe',
+    stderr: options.discardOutput ? 'ignore' : 'pipe',
     reject: false,
     env: options.env,
     stripFinalNewline: false,
