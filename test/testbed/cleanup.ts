@@ -19,6 +19,7 @@ import {
   liveProcesses,
   namespacePidsSync,
   pidAlive,
+  setSpawnHook,
 } from './netns.js';
 
 export interface TeardownTarget {
@@ -245,3 +246,5 @@ function installHooks(): void {
   });
   for (const sig of HOOKED_SIGNALS) process.on(sig, onSignal);
 }
+
+setSpawnHook(installHooks);

@@ -190,6 +190,12 @@ export interface TrackedProcess {
 /** Every TrackedProcess still running, for the process-exit hook. */
 export const liveProcesses = new Set<TrackedProcess>();
 
+let onFirstSpawn: (() => void) | undefined;
+/** cleanup.ts installs its exit/signal hooks through this, so a bare spawnInNs is covered too. */
+export function setSpawnHook(hook: () => void): void {
+  onFirstSpawn = hook;
+}
+
 /**
  * Start `argv` inside `ns` as a long-lived child. `ip netns exec` execs the command in place, so
  * the returned pid is the command's own pid. The pid is tracked until exit; the exit hooks in
@@ -253,6 +259,7 @@ export function spawnInNs(ns: string, argv: readonly string[], options: SpawnOpt
     },
   };
   liveProcesses.add(tracked);
+  onFirstSpawn?.();
   return tracked;
 }
 

@@ -5,8 +5,55 @@
 //   eni-guest-<pid>-<n> lo, eth0..ethN (veth peers of p0..pN, MACs 00:16:3e:..), eth0 configured
 //                       statically like an ECS primary; secondaries left DOWN for the agent
 //
-// FINDINGS (checked on this host: Debian 12, ifupdown 0.8.41, isc-dhcp-client 4.4.3, kernel 6.x)
-// -- see INVESTIGATION below (filled in from test/e2e/testbed.test.ts runs).
+// INVESTIGATION (checked on this host: Debian 12, ifupdown 0.8.41, isc-dhcp-client 4.4.3-P1,
+// dnsmasq 2.90, kernel 6.18; evidence: test/e2e/testbed.test.ts and probes during its writing)
+//
+// 1. `ip netns exec <guest> ifup -i <root>/etc/network/interfaces.d/eth1 --state-dir <root>/run/network eth1`
+//    with `iface eth1 inet dhcp` + `metric 1001` works: ifupdown runs
+//    `dhclient -4 -v -i -pf /run/dhclient.eth1.pid -lf /var/lib/dhcp/dhclient.eth1.leases -I
+//    -df /var/lib/dhcp/dhclient6.eth1.leases eth1 -e IF_METRIC=1001`, gets DHCPACK of the dnsmasq
+//    static lease, and Debian's dhclient-script installs `default via 10.0.0.253 dev eth1 metric 1001`
+//    (IF_METRIC honoured). The connected route `10.0.0.0/24 dev eth1 proto kernel` gets NO metric,
+//    so the main table holds two 10.0.0.0/24 routes (eth0's, added first, wins). The state file
+//    goes to --state-dir (ifstate, ifstate.eth1, .ifstate.lock); /run/network is not touched.
+//    ifup exits 0 after ~80 ms (the lease is bound before ifup returns). dhclient's chatter
+//    (DHCPDISCOVER/OFFER/REQUEST/ACK, "bound to") is on ifup's STDERR, stdout is empty.
+// 2. The forked dhclient does NOT hold the caller's pipes: it daemonizes with fds 0/1/2 on
+//    /dev/null. execa resolved at once both with stdin 'ignore' and with the default stdin pipe.
+//    (A command that leaves a process holding stdout, e.g. `setsid -f sleep`, DOES hang an
+//    execa promise until that process dies: use exec(..., { discardOutput: true }) for those.)
+// 3. `ifdown -i ... --state-dir ... eth1` runs `dhclient -4 -v -i -r -pf /run/dhclient.eth1.pid ...`:
+//    "Killed old client process" (the pid in the pid file), DHCPRELEASE (dnsmasq drops the lease),
+//    removes the address and the metric route, `ip link set dev eth1 down`, exit 0, ~1 s.
+//    Policy rules/tables the agent added are NOT removed by ifdown.
+// 4. A second `ifup` of an interface already up: exit 0, ~8 ms, stderr
+//    "ifup: interface eth1 already configured", stdout empty, no second dhclient.
+// 5. `ping -I 10.0.0.20 -c1 10.0.0.253` with `ip rule add from 10.0.0.20 lookup 1001` and
+//    `default via 10.0.0.253 dev eth1 table 1001`: leaves through eth1 (eth1 tx +N, eth0 tx +0) and
+//    gets its replies — with the inherited defaults (rp_filter 0, arp_ignore 0) as well. But the
+//    guest then suffers ARP flux: every UP NIC answers an ARP for any guest address and the
+//    bridge/gateway keeps the first answer (the newest port is flooded first), so with eth0..eth2
+//    up the replies to eth0- and eth1-sourced pings came IN through eth2. With rp_filter=1 plus the
+//    policy rules ARP answers are filtered correctly, but the testbed instead sets (inside the
+//    guest namespace only, GUEST_SYSCTLS) arp_ignore=1 + arp_announce=2 (and pins rp_filter=2,
+//    since a new namespace inherits the host's IPv4 values): then rx also lands on the right NIC.
+//    The ECS vSwitch delivers by IP ownership, so this emulates the platform, not an agent duty.
+// 6. Hooks: ifup -i still runs the HOST's /etc/network/if-{pre-up,up,down,post-down}.d and
+//    /etc/dhcp/dhclient-{enter,exit}-hooks.d. Here they are harmless: ethtool (no-op without
+//    ethernet-*/link-* options), resolved (exits: systemd-resolved not installed — were it enabled it
+//    would write /run/systemd/resolve/netif/<guest ifindex> and call resolvectl on the HOST),
+//    timesyncd (exits: no /run/systemd/system), rfc3442 (routes, in the namespace), debug (RUN=no).
+//    dhclient-script writes /etc/resolv.conf only when DNS options come; dnsmasq runs with
+//    --port=0 and sends none, and /etc/netns/<guest>/resolv.conf is bind-mounted anyway.
+//    The host's hostname is sent by dhclient (UTS namespace is shared); no hostname comes back.
+// 7. HAZARD for concurrent testbeds: /run/dhclient.ethN.pid and /var/lib/dhcp/dhclient.ethN.leases
+//    are fixed paths on the shared filesystem. With two testbeds up at once (seen: the bench and the
+//    daemon e2e running beside this suite), ifdown eth7 in testbed A killed testbed B's dhclient
+//    (the last writer of the pid file) and left A's own dhclient running; B kept its address. The
+//    teardown therefore removes only new dhclient files that no live process uses.
+// 8. veth with numrxqueues/numtxqueues 4: `ethtool -l` reports RX 4 / TX 4 and Combined n/a;
+//    `ethtool -L eth1 combined 2` FAILS ("requested channel count exceeds maximum"),
+//    `ethtool -L eth1 rx 2 tx 2` works. ECS virtio reports Combined: the agent must handle both.
 
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -80,6 +127,27 @@ const IPV4_RE = /^(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4
 export const DEFAULT_GATEWAY = '10.0.0.253';
 /** The MAC of an ECS VPC gateway; also keeps br0's MAC stable while ports come and go. */
 export const GATEWAY_MAC = 'ee:ff:ff:ff:ff:ff';
+
+// One import for users: the low-level helpers and the cleanup entry points.
+export {
+  exec,
+  execOk,
+  ipJson,
+  linkStats,
+  spawnInNs,
+  setSysctls,
+  listNamespaces,
+  namespacePids,
+  pidAlive,
+  ExecError,
+  type ExecOptions,
+  type ExecResult,
+  type LinkStats,
+  type SpawnOptions,
+  type TrackedProcess,
+  type ExitInfo,
+} from './netns.js';
+export { teardownAllSync, registeredTeardowns, type TeardownReport } from './cleanup.js';
 
 let sequence = 0;
 
