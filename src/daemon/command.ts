@@ -1,7 +1,10 @@
-// Placeholder until the daemon lands: run one pass so `daemon` is at least a reconcile.
+// `eni-agent daemon`: run the Daemon until SIGTERM/SIGINT; exit 0 then.
 import type { Context } from '../cli/context.js';
-import { reconcileCommand } from '../cli/commands/reconcile.js';
+import { Daemon } from './daemon.js';
 
 export async function daemonCommand(ctx: Context): Promise<number> {
-  return reconcileCommand(ctx);
+  const code = await new Daemon(ctx).run();
+  // Everything the daemon started is stopped; should a library keep a handle open, do not hang.
+  setTimeout(() => process.exit(code), 3000).unref();
+  return code;
 }
