@@ -69,5 +69,15 @@ if [[ -d /etc/netns ]]; then
   done
 fi
 
+# Temp dirs of testbeds whose creator is gone: ${TMPDIR:-/tmp}/eni-testbed-<pid>-XXXXXX.
+for dir in "${TMPDIR:-/tmp}"/eni-testbed-*; do
+  [[ -d $dir ]] || continue
+  [[ ${dir##*/} =~ ^eni-testbed-([0-9]+)-[A-Za-z0-9]{6}$ ]] || continue
+  owner=${BASH_REMATCH[1]}
+  if [[ $all -eq 0 ]] && alive "$owner"; then continue; fi
+  echo "removing stale $dir"
+  run rm -rf -- "$dir"
+done
+
 echo "testbed-cleanup: $removed namespace(s) removed"
 echo "note: dhclient files (/run/dhclient*.pid, /var/lib/dhcp/dhclient*.leases) are not touched; check them by hand"

@@ -404,7 +404,8 @@ async function allocateNames(): Promise<{ vpcNs: string; guestNs: string }> {
 /** Build a testbed (see the header comment). Always destroy() it, e.g. in afterEach. */
 export async function createTestbed(spec: TestbedSpec): Promise<Testbed> {
   const names = await allocateNames();
-  const tmpDir = await mkdtemp(join(tmpdir(), 'eni-testbed-'));
+  // The creator's pid in the name lets scripts/testbed-cleanup.sh tell leftovers from live runs.
+  const tmpDir = await mkdtemp(join(tmpdir(), `eni-testbed-${process.pid}-`));
   const testbed = new Testbed(spec, { ...names, tmpDir });
   await testbed.setUp(spec);
   return testbed;
