@@ -40,18 +40,19 @@ export function buildDesiredState(input: DesiredInput): DesiredResult {
   const indexMemory: IndexMemory = { ...input.indexMemory };
 
   // Indexes already spoken for: every ethN in the kernel, and every remembered MAC.
-  const taken = new Set<number>();
+  const ethTaken = new Set<number>();
   for (const link of links) {
     const n = ethIndex(link.ifname);
-    if (n !== undefined) taken.add(n);
+    if (n !== undefined) ethTaken.add(n);
   }
-  for (const n of Object.values(indexMemory)) taken.add(n);
+  const taken = new Set<number>([...ethTaken, ...Object.values(indexMemory)]);
 
   const indexFor = (link: KernelLink): number | undefined => {
     const n = ethIndex(link.ifname);
     if (n !== undefined) return n;
     const remembered = indexMemory[link.mac];
-    if (remembered !== undefined) return remembered;
+    // A remembered number yields to an ethN that now holds it: two NICs must never share a table.
+    if (remembered !== undefined && !ethTaken.has(remembered)) return remembered;
     for (let i = 1; i <= MAX_NIC_INDEX; i += 1) {
       if (!taken.has(i)) {
         taken.add(i);

@@ -190,18 +190,16 @@ describe('core: buildDesiredState', () => {
       assert.deepEqual(result.state.pending, [{ mac: M1, ifname: 'ens6', reason: 'no free index up to 255' }]);
     });
 
-    // BUG: src/plan/desired.ts indexFor() returns a remembered index without checking that an
-    // ethN link now holds the same number. Input: memory {M2: 1} (ens7 was given 1 while there was
-    // no eth1), then eth1 (M1) appears. Expected: distinct indexes (ens7 keeps 1 and eth1 cannot
-    // share it, or ens7 is moved/pending). Actual: both NICs get index 1 → both table 1001 and
-    // rule priority 30001, and planKernel deletes each other's proto-73 routes in table 1001 on
-    // every pass (flapping).
-    it.skip('BUG: a remembered index never collides with an ethN link', () => {
+    // Memory {M2: 1} (ens7 was given 1 while there was no eth1), then eth1 (M1) appears: the
+    // remembered number yields to eth1, ens7 moves to the lowest free index (2).
+    it('a remembered index never collides with an ethN link', () => {
       const result = buildDesiredState(
         input([meta(M0, '10.0.0.10'), meta(M1, '10.0.0.20'), meta(M2, '10.0.0.30')], [link('eth0', 2, M0), link('eth1', 3, M1), link('ens7', 4, M2)], { indexMemory: { [M2]: 1 } }),
       );
       const tables = result.state.nics.filter((n) => n.role === 'secondary').map((n) => n.table);
       assert.equal(new Set(tables).size, tables.length, `tables ${tables.join(',')} must be distinct`);
+      assert.equal(result.state.nics.find((n) => n.ifname === 'ens7')?.table, 1002);
+      assert.equal(result.indexMemory[M2], 2);
     });
   });
 });
