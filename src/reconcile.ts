@@ -56,7 +56,7 @@ const ADDRESS_WAIT_MS = 10_000;
 
 /** Read the current content of every path the plan needs to compare. */
 async function readDisk(root: string, rendered: RenderedFile[], record: ManagedRecord): Promise<Map<string, string | null>> {
-  const paths = new Set([...rendered.map((f) => f.path), ...Object.values(record.nics).flatMap((n) => n.files)]);
+  const paths = new Set([...rendered.map((f) => f.path), ...Object.values(record.nics).flatMap((n) => n.files), ...(record.sharedFiles ?? [])]);
   const entries = await Promise.all([...paths].map(async (p) => [p, await readTextIfExists(underRoot(root, p))] as const));
   return new Map(entries);
 }
@@ -95,7 +95,9 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     return up ? { up, down: renderer.downCommand(nic, { root }) ?? [] } : null;
   };
   const bringUp = planBringUp(desired, kernel, commands).filter((a) => !skip.has(a.ifname));
-  const kernelActions = planKernel({ desired, kernel, record, routing: config.routing, skip });
+  // Secondary NICs without a bring-up command are brought up live by the kernel plan.
+  const live = new Set(desired.nics.filter((n) => n.role === 'secondary' && commands(n) === null).map((n) => n.ifname));
+  const kernelActions = planKernel({ desired, kernel, record, routing: config.routing, skip, live });
   const tuningPlan = deps.tuning ? await deps.tuning.plan(desired) : { actions: [], notes: [] };
 
   // Tuning notes are said when a pass does something; a no-op pass stays quiet (debug only).
@@ -148,7 +150,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
       logger.error(`${ifname}: no address after bring-up`);
     }
     // Plan the kernel again against what bring-up produced (DHCP installs its own routes).
-    kernelPlan = planKernel({ desired, kernel, record, routing: config.routing, skip });
+    kernelPlan = planKernel({ desired, kernel, record, routing: config.routing, skip, live });
   } else {
     kernelPlan = kernelPlan.filter((a) => !skip.has(actionIfname(a) ?? ''));
   }
@@ -168,11 +170,11 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   let remaining: Action[] = [];
   if (kernelPlan.length > 0) {
     kernel = await observeKernel(runner);
-    remaining = planKernel({ desired, kernel, record, routing: config.routing, skip });
+    remaining = planKernel({ desired, kernel, record, routing: config.routing, skip, live });
     for (const a of remaining) logger.warn(`still not converged after apply: ${describeAction(a)}`);
   }
 
-  const newRecord = nextRecord(record, desired, rendered, built.indexMemory, skip, (nic) => renderer.downCommand(nic, { root }));
+  const newRecord = nextRecord(record, desired, rendered, built.indexMemory, skip, (nic) => renderer.downCommand(nic, { root }), live);
   if (JSON.stringify(newRecord) !== JSON.stringify(record)) await store.saveRecord(newRecord);
 
   return {

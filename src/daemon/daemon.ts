@@ -215,11 +215,14 @@ export class Daemon {
         release = await ctx.store.acquireLock(LOCK_WAIT_MS);
       } catch (error) {
         if (!isLockHeldError(error)) throw error;
+      }
+      if (release) {
+        outcome = await this.runOnePass(ctx, reasons, started);
+      } else {
+        // A CLI pass (or a stuck one) holds the lock: not an error of ours; retried with backoff.
         outcome = { reasons, result: 'lock-busy', durationMs: Date.now() - started };
         ctx.logger.warn(`another pass holds ${ctx.store.dir}/reconcile.lock for more than ${LOCK_WAIT_MS / 1000} s; retrying later`);
-        return;
       }
-      outcome = await this.runOnePass(ctx, reasons, started);
     } catch (error) {
       outcome = { reasons, result: 'error', durationMs: Date.now() - started, error };
       this.logError('exception', `pass failed: ${(error as Error).stack ?? String(error)}`);
@@ -227,7 +230,7 @@ export class Daemon {
     } finally {
       await release?.().catch((error: unknown) => ctx.logger.warn(`releasing the lock: ${(error as Error).message}`));
     }
-    await this.afterPass(ctx, outcome!);
+    await this.afterPass(ctx, outcome);
   }
 
   private async runOnePass(ctx: Context, reasons: Trigger[], started: number): Promise<PassOutcome> {

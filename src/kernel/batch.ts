@@ -6,7 +6,7 @@ import type { CommandRunner } from '../exec/runner.js';
 import type { Action } from '../model/actions.js';
 import type { KernelRoute, KernelRule } from '../model/types.js';
 
-export type IpAction = Extract<Action, { kind: 'add-address' | 'del-address' | 'add-route' | 'del-route' | 'add-rule' | 'del-rule' }>;
+export type IpAction = Extract<Action, { kind: 'link-up' | 'add-address' | 'del-address' | 'add-route' | 'del-route' | 'add-rule' | 'del-rule' }>;
 
 function routeArgs(route: KernelRoute): string {
   const parts = [route.dst];
@@ -30,6 +30,8 @@ function ruleArgs(rule: KernelRule): string {
  */
 export function batchLine(action: IpAction): string {
   switch (action.kind) {
+    case 'link-up':
+      return `link set dev ${action.ifname} up`;
     case 'add-address':
       return `addr add ${action.address}/${action.prefixLength} dev ${action.ifname}${action.label ? ` label ${action.label}` : ''}`;
     case 'del-address':

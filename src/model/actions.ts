@@ -8,6 +8,7 @@ export type Action =
   | { kind: 'remove-file'; ifname?: string; path: string }
   | { kind: 'ifup'; ifname: string; command: string[]; downCommand: string[] }
   | { kind: 'ifdown'; ifname: string; command: string[] }
+  | { kind: 'link-up'; ifname: string }
   | { kind: 'add-address'; ifname: string; address: string; prefixLength: number; label?: string }
   | { kind: 'del-address'; ifname: string; address: string; prefixLength: number }
   | { kind: 'add-route'; ifname?: string; route: KernelRoute }
@@ -27,6 +28,7 @@ export type ActionKind = Action['kind'];
 
 /** Kernel mutations that can travel together in one `ip -batch -`. */
 export const IP_BATCH_KINDS: ReadonlySet<ActionKind> = new Set<ActionKind>([
+  'link-up',
   'add-address',
   'del-address',
   'add-route',

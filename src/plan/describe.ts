@@ -28,6 +28,8 @@ export function describeAction(action: Action): string {
       return action.command.join(' ');
     case 'ifdown':
       return action.command.join(' ');
+    case 'link-up':
+      return `ip link set dev ${action.ifname} up`;
     case 'add-address':
       return `ip addr add ${action.address}/${action.prefixLength} dev ${action.ifname}${action.label ? ` label ${action.label}` : ''}`;
     case 'del-address':

@@ -53,6 +53,11 @@ export function planFiles(input: FilePlanInput): FilePlan {
     }
   }
 
+  for (const path of record.sharedFiles ?? []) {
+    const current = disk.get(path) ?? null;
+    if (!desiredPaths.has(path) && current !== null && isManagedContent(current)) actions.push({ kind: 'remove-file', path });
+  }
+
   // Stale files: recorded for a bound NIC but no longer rendered, or recorded for a NIC gone
   // from both metadata and kernel. Files of pending, rejected and unknown NICs stay.
   const boundMacs = new Set(desired.nics.map((n) => n.mac));
@@ -120,6 +125,16 @@ export interface KernelPlanInput {
   routing: Config['routing'];
   /** NICs to leave out this pass (a conflict, a failed bring-up). */
   skip: ReadonlySet<string>;
+  /**
+   * Secondary NICs the family has no bring-up command for (netplan under a test root): the
+   * agent sets the link up and adds the metadata primary address itself.
+   */
+  live?: ReadonlySet<string>;
+}
+
+/** Addresses the agent itself adds on a NIC: aliases, plus the primary address on a live NIC. */
+export function agentAddresses(nic: DesiredNic, live: boolean): string[] {
+  return live && nic.role === 'secondary' && nic.primaryIp ? [nic.primaryIp, ...nic.secondaryIps] : nic.secondaryIps;
 }
 
 /** Index → which NIC holds it, for every NIC the agent must not disturb or already handles. */
@@ -153,6 +168,14 @@ export function planKernel(input: KernelPlanInput): Action[] {
   for (const nic of desired.nics) {
     if (skip.has(nic.ifname)) continue;
     const onLink = kernel.addresses.filter((a) => a.ifname === nic.ifname && a.family === 4);
+    const isLive = input.live?.has(nic.ifname) === true && nic.role === 'secondary';
+    if (isLive) {
+      const link = kernel.links.find((l) => l.ifname === nic.ifname);
+      if (link && !link.up) adds.push({ kind: 'link-up', ifname: nic.ifname });
+      if (!onLink.some((a) => a.local === nic.primaryIp)) {
+        adds.push({ kind: 'add-address', ifname: nic.ifname, address: nic.primaryIp!, prefixLength: nic.prefixLength!, label: nic.ifname });
+      }
+    }
     // Aliases (both roles). K follows metadata order; labels are cosmetic, addresses are compared.
     if (nic.prefixLength !== undefined) {
       nic.secondaryIps.forEach((ip, k) => {
@@ -163,7 +186,7 @@ export function planKernel(input: KernelPlanInput): Action[] {
     }
     const previous: ManagedNicRecord | undefined = record.nics[nic.mac];
     for (const old of previous?.addresses ?? []) {
-      if (!nic.secondaryIps.includes(old.address) && onLink.some((a) => a.local === old.address)) {
+      if (!agentAddresses(nic, isLive).includes(old.address) && onLink.some((a) => a.local === old.address)) {
         dels.push({ kind: 'del-address', ifname: nic.ifname, address: old.address, prefixLength: old.prefixLength });
       }
     }
@@ -225,6 +248,7 @@ export function nextRecord(
   indexes: Record<string, number>,
   skip: ReadonlySet<string>,
   downCommand: (nic: DesiredNic) => string[] | null,
+  live: ReadonlySet<string> = new Set(),
 ): ManagedRecord {
   const nics: Record<string, ManagedNicRecord> = {};
   for (const [mac, nic] of Object.entries(previous.nics)) {
@@ -237,11 +261,12 @@ export function nextRecord(
       index: nic.index,
       role: nic.role,
       files: rendered.filter((f) => f.ifname === nic.ifname).map((f) => f.path),
-      addresses: nic.prefixLength === undefined ? [] : nic.secondaryIps.map((address) => ({ address, prefixLength: nic.prefixLength! })),
+      addresses: nic.prefixLength === undefined ? [] : agentAddresses(nic, live.has(nic.ifname)).map((address) => ({ address, prefixLength: nic.prefixLength! })),
       table: nic.table,
       rulePriority: nic.rulePriority,
       down: nic.role === 'secondary' ? (downCommand(nic) ?? undefined) : undefined,
     };
   }
-  return { version: 1, nics, indexes };
+  const sharedFiles = rendered.filter((f) => f.ifname === undefined).map((f) => f.path);
+  return { version: 1, nics, indexes, ...(sharedFiles.length > 0 ? { sharedFiles } : {}) };
 }

@@ -5,6 +5,7 @@
 import { MANAGED_HEADER } from '../model/ownership.js';
 import type { DesiredNic, DesiredState, RenderedFile } from '../model/types.js';
 import { type CheckedNic, checkNic, checkState } from './check.js';
+import { isRootSlash } from './paths.js';
 import type { FamilyRenderer, RenderContext } from './family.js';
 import { renderTemplate } from './templates.js';
 
@@ -74,12 +75,14 @@ export const rhelRenderer: FamilyRenderer = {
    * connection (its alias files are merged into it), which would bounce the primary. The agent
    * adds the primary's secondary IPs live; the alias files only matter at boot.
    */
-  upCommand(desired: DesiredNic, _ctx: RenderContext): string[] | null {
+  // The bring-up tool reads the real /etc, never <root>/etc: under another root the agent
+  // applies the NIC live with ip instead and the files are only written (tests, image builds).
+  upCommand(desired: DesiredNic, ctx: RenderContext): string[] | null {
     const nic = checkNic(desired);
-    return nic.role === 'secondary' ? ['ifup', nic.ifname] : null;
+    return nic.role === 'secondary' && isRootSlash(ctx.root) ? ['ifup', nic.ifname] : null;
   },
-  downCommand(desired: DesiredNic, _ctx: RenderContext): string[] | null {
+  downCommand(desired: DesiredNic, ctx: RenderContext): string[] | null {
     const nic = checkNic(desired);
-    return nic.role === 'secondary' ? ['ifdown', nic.ifname] : null;
+    return nic.role === 'secondary' && isRootSlash(ctx.root) ? ['ifdown', nic.ifname] : null;
   },
 };

@@ -10,6 +10,7 @@
 import { MANAGED_HEADER } from '../model/ownership.js';
 import type { DesiredNic, DesiredState, RenderedFile } from '../model/types.js';
 import { type CheckedNic, checkNic, checkState } from './check.js';
+import { isRootSlash } from './paths.js';
 import type { FamilyRenderer, RenderContext } from './family.js';
 import { renderTemplate } from './templates.js';
 
@@ -64,12 +65,14 @@ export const suseRenderer: FamilyRenderer = {
    * `wicked ifup ethN` (re)reads ifcfg/ifroute/ifrule-ethN and sets up that NIC only. Like
    * RHEL's ifup it acts on the live system whatever --root is. Primary: null (see above).
    */
-  upCommand(desired: DesiredNic, _ctx: RenderContext): string[] | null {
+  // The bring-up tool reads the real /etc, never <root>/etc: under another root the agent
+  // applies the NIC live with ip instead and the files are only written (tests, image builds).
+  upCommand(desired: DesiredNic, ctx: RenderContext): string[] | null {
     const nic = checkNic(desired);
-    return nic.role === 'secondary' ? ['wicked', 'ifup', nic.ifname] : null;
+    return nic.role === 'secondary' && isRootSlash(ctx.root) ? ['wicked', 'ifup', nic.ifname] : null;
   },
-  downCommand(desired: DesiredNic, _ctx: RenderContext): string[] | null {
+  downCommand(desired: DesiredNic, ctx: RenderContext): string[] | null {
     const nic = checkNic(desired);
-    return nic.role === 'secondary' ? ['wicked', 'ifdown', nic.ifname] : null;
+    return nic.role === 'secondary' && isRootSlash(ctx.root) ? ['wicked', 'ifdown', nic.ifname] : null;
   },
 };

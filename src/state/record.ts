@@ -20,6 +20,8 @@ export interface ManagedRecord {
   nics: Record<string, ManagedNicRecord>;
   /** MAC → index for NICs not named ethN. */
   indexes: Record<string, number>;
+  /** Files serving several NICs at once (netplan's one YAML file); removed by a full teardown. */
+  sharedFiles?: string[];
 }
 
 export function emptyRecord(): ManagedRecord {

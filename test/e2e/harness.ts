@@ -28,6 +28,8 @@ export interface HostSpec {
   /** Write /etc/network/interfaces with a source line (default true). */
   sourceLine?: boolean;
   dhcp?: boolean;
+  /** --distro the agent is run with (default debian). */
+  distro?: 'debian' | 'rhel' | 'suse' | 'netplan';
 }
 
 export interface AgentResult {
@@ -49,6 +51,7 @@ export class AgentHost {
     readonly scenarioFile: string,
     readonly requestLog: string,
     readonly secondaryIps: Record<string, string[]>,
+    readonly distro: string = 'debian',
   ) {
     this.scenario = { meta: {}, token: 'optional', all: true, fault: null };
   }
@@ -105,7 +108,7 @@ export class AgentHost {
 
   /** Run the agent CLI inside the guest namespace against this host's root and metadata. */
   async agent(args: string[], options: { timeoutMs?: number; extraArgs?: boolean } = {}): Promise<AgentResult> {
-    const common = options.extraArgs === false ? [] : ['--root', this.root, '--metadata-url', this.url, '--distro', 'debian'];
+    const common = options.extraArgs === false ? [] : ['--root', this.root, '--metadata-url', this.url, '--distro', this.distro];
     const started = Date.now();
     const result = await this.tb.exec(['node', AGENT, ...args, ...common], { timeoutMs: options.timeoutMs ?? 120_000 });
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, durationMs: Date.now() - started };
@@ -139,7 +142,7 @@ export async function createAgentHost(spec: HostSpec = {}): Promise<AgentHost> {
     if (spec.sourceLine ?? true) {
       await writeFile(path.join(root, 'etc/network/interfaces'), 'source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n');
     }
-    const host = new AgentHost(tb, root, path.join(tb.tmpDir, 'scenario.json'), path.join(tb.tmpDir, 'imds-requests.log'), spec.secondaryIps ?? {});
+    const host = new AgentHost(tb, root, path.join(tb.tmpDir, 'scenario.json'), path.join(tb.tmpDir, 'imds-requests.log'), spec.secondaryIps ?? {}, spec.distro ?? 'debian');
     const inMetadata = nics.filter((n) => !(spec.notInMetadata ?? []).includes(n.name));
     host.scenario = { meta: host.metaFor(inMetadata, nics[0]!.mac), token: spec.token ?? 'optional', all: spec.all ?? true, fault: null };
     await host.writeScenario();

@@ -80,9 +80,11 @@ describe('rhel renderer', () => {
     assert.doesNotMatch(ifcfg, /GATEWAY|PERSISTENT_DHCLIENT/);
   });
 
-  it('upCommand is ifup ethN whatever the root', () => {
-    assert.deepEqual(rhelRenderer.upCommand(secondaryNic(1), { root: '/tmp/x' }), ['ifup', 'eth1']);
-    assert.deepEqual(rhelRenderer.downCommand(secondaryNic(1), ctx), ['ifdown', 'eth1']);
+  it('upCommand is ifup ethN on the real root; none under another root (ifup reads the real /etc)', () => {
+    assert.deepEqual(rhelRenderer.upCommand(secondaryNic(1), { root: '/' }), ['ifup', 'eth1']);
+    assert.deepEqual(rhelRenderer.downCommand(secondaryNic(1), { root: '/' }), ['ifdown', 'eth1']);
+    assert.equal(rhelRenderer.upCommand(secondaryNic(1), { root: '/tmp/x' }), null);
+    assert.equal(rhelRenderer.downCommand(secondaryNic(1), { root: '/tmp/x' }), null);
   });
 
   it('re-validates: a bad gateway throws ValidationError', () => {
@@ -117,8 +119,9 @@ describe('suse renderer', () => {
     assert.equal(primaryAliasesLiveOnly('rhel'), undefined);
   });
 
-  it('upCommand is wicked ifup ethN', () => {
-    assert.deepEqual(suseRenderer.upCommand(secondaryNic(2), ctx), ['wicked', 'ifup', 'eth2']);
+  it('upCommand is wicked ifup ethN on the real root; none under another root', () => {
+    assert.deepEqual(suseRenderer.upCommand(secondaryNic(2), { root: '/' }), ['wicked', 'ifup', 'eth2']);
+    assert.equal(suseRenderer.upCommand(secondaryNic(2), { root: '/tmp/x' }), null);
   });
 });
 

@@ -52,7 +52,8 @@ export async function teardownCommand(ctx: Context): Promise<number> {
       if (inOurTable || ourMainRoute) kernelActions.push({ kind: 'del-route', ifname: route.dev, route });
     }
     for (const [, nic] of targets) {
-      for (const a of nic.addresses) {
+      // Aliases before the primary: deleting a primary address takes its secondaries with it.
+      for (const a of [...nic.addresses].reverse()) {
         if (kernel.addresses.some((k) => k.ifname === nic.ifname && k.local === a.address)) {
           kernelActions.push({ kind: 'del-address', ifname: nic.ifname, address: a.address, prefixLength: a.prefixLength });
         }
@@ -72,17 +73,29 @@ export async function teardownCommand(ctx: Context): Promise<number> {
       }
     }
 
+    if (everything) {
+      for (const path of record.sharedFiles ?? []) {
+        const content = await readTextIfExists(underRoot(ctx.root, path));
+        if (content !== null && isManagedContent(content)) fileActions.push({ kind: 'remove-file', path });
+      }
+    } else if ((record.sharedFiles ?? []).length > 0) {
+      logger.info(`${(record.sharedFiles ?? []).join(', ')} also serves other NICs; the next reconcile rewrites it without ${named.join(', ')}`);
+    }
+
     const applyCtx: ApplyContext = { runner: ctx.runner, root: ctx.root, logger, ifupTimeoutMs: config.ifupTimeoutMs };
     for (const a of [...kernelActions, ...fileActions]) logger.info(`teardown: ${describeAction(a)}`);
     const errors: string[] = [];
     // Rules and routes first, so traffic stops using the tables before the NIC goes down.
-    for (const o of await applyKernelActions(kernelActions, applyCtx)) if (o.error) errors.push(`${describeAction(o.action)}: ${o.error}`);
+    for (const o of await applyKernelActions(kernelActions, applyCtx)) {
+      // Already gone (the kernel removed it with something else) is what teardown wants.
+      if (o.error && !/Address not found|No such process|Cannot find device/.test(o.error)) errors.push(`${describeAction(o.action)}: ${o.error}`);
+    }
     // ifdown releases the DHCP lease and stops the client the NIC's ifup started.
     for (const o of await applyIfdown(downActions, applyCtx)) if (o.error) errors.push(`${describeAction(o.action)}: ${o.error}`);
     for (const o of await applyFileActions(fileActions, applyCtx)) if (o.error) errors.push(`${describeAction(o.action)}: ${o.error}`);
 
     const remainingNics = Object.fromEntries(Object.entries(record.nics).filter(([mac]) => !targets.some(([m]) => m === mac)));
-    await store.saveRecord({ ...record, nics: remainingNics });
+    await store.saveRecord({ ...record, nics: remainingNics, ...(everything ? { sharedFiles: [] } : {}) });
     for (const e of errors) logger.error(`teardown: ${e}`);
     if (ctx.options.json) {
       process.stdout.write(`${JSON.stringify({ family, removed: [...kernelActions, ...downActions, ...fileActions].map(describeAction), errors }, null, 2)}\n`);
