@@ -135,6 +135,25 @@ describe('daemon on a simulated ECS host (netns)', function () {
     assert.equal((await host!.tb.exec(['ip', '-4', 'route', 'show', 'table', '1003'])).stdout.trim(), '');
   });
 
+  it('a metadata outage is logged and retried; nothing is removed; the daemon recovers', async () => {
+    const rulesBefore = await ourRules(host!);
+    const mark = daemon!.output().length;
+    // Metadata would now say every ENI is gone; a failure must never be read as that.
+    await host!.writeScenario({ meta: host!.metaFor([host!.tb.nics[0]!], host!.tb.nics[0]!.mac), fault: { kind: '500' } });
+    try {
+      await waitFor('the metadata error', async () => /error: metadata service unavailable/.test(daemon!.output().slice(mark)), 30_000);
+      await sleep(3000);
+      assert.ok(daemon!.running, 'still running');
+      assert.deepEqual(await ourRules(host!), rulesBefore);
+    } finally {
+      await host!.writeScenario({ meta: host!.metaFor(host!.tb.nics, host!.tb.nics[0]!.mac), fault: null });
+    }
+    await waitFor('recovery', async () => daemon!.output().slice(mark).includes('recovered: pass succeeded'), 30_000);
+    assert.deepEqual(await ourRules(host!), rulesBefore);
+    const prom = await readFile(path.join(host!.root, TEXTFILE), 'utf8');
+    assert.match(prom, /^eni_agent_metadata_errors_total\{kind="[a-z-]+"\} [1-9]/m);
+  });
+
   it('SIGHUP reloads the configuration and reconciles', async () => {
     await writeConfig(SLOW);
     const mark = daemon!.output().length;
@@ -152,6 +171,7 @@ describe('daemon on a simulated ECS host (netns)', function () {
 
   it('hot-plug, link first: routed soon after its metadata appears (pending backoff, no schedule)', async () => {
     const eth4 = nic(4, '05');
+    const linkAt = Date.now();
     await host!.tb.addNic(eth4);
     await sleep(2000);
     assert.ok(!(await ourRules(host!)).some((r) => r.endsWith(' 1004')), 'nothing without metadata');
@@ -159,7 +179,7 @@ describe('daemon on a simulated ECS host (netns)', function () {
     await setMetadata(host!.tb.nics);
     await waitFor('the eth4 rule', async () => (await ourRules(host!)).includes(`30004 ${eth4.ip} 1004`), 30_000, 20);
     const latency = Date.now() - t0;
-    console.log(`      hot-plug latency (link first): metadata appears → rule installed in ${latency} ms (schedule: yearly)`);
+    console.log(`      hot-plug latency (link first): metadata appears → rule installed in ${latency} ms (link appeared ${Date.now() - linkAt} ms before; schedule: yearly)`);
     assert.ok(latency < 15_000, `${latency} ms`);
   });
 
