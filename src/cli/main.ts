@@ -1,17 +1,13 @@
 #!/usr/bin/env node
 // eni-agent entry point: parse, build the context, dispatch, map errors to exit codes.
 
+// Commands and their dependencies load only once parsing says which one runs, so `--version`
+// and `--help` start without loading winston, the metadata client or the renderers.
+
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../config/config.js';
-import { DistroDetectionError } from '../distro/detect.js';
-import { isMetadataError } from '../metadata/index.js';
 import { HELP, parseCli, UsageError, type CliOptions } from './args.js';
-import { buildContext, type Context } from './context.js';
-import { EXIT, reconcileCommand } from './commands/reconcile.js';
-import { renderCommand } from './commands/render.js';
-import { statusCommand } from './commands/status.js';
-import { teardownCommand } from './commands/teardown.js';
-import { daemonCommand } from '../daemon/command.js';
+import type { Context } from './context.js';
+import { EXIT } from './exit.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -38,27 +34,31 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    const { buildContext } = await import('./context.js');
     const ctx = await buildContext(options);
     benchContext = ctx;
     switch (options.command) {
       case 'reconcile':
-        return await reconcileCommand(ctx);
+        return await (await import('./commands/reconcile.js')).reconcileCommand(ctx);
       case 'status':
-        return await statusCommand(ctx);
+        return await (await import('./commands/status.js')).statusCommand(ctx);
       case 'teardown':
-        return await teardownCommand(ctx);
+        return await (await import('./commands/teardown.js')).teardownCommand(ctx);
       case 'render':
-        return await renderCommand(ctx);
+        return await (await import('./commands/render.js')).renderCommand(ctx);
       case 'daemon':
-        return await daemonCommand(ctx);
+        return await (await import('../daemon/command.js')).daemonCommand(ctx);
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DistroDetectionError || error instanceof UsageError) {
-      process.stderr.write(`eni-agent: ${error.message}\n`);
+    // Matched by name: importing the error classes would load their modules up front.
+    const name = (error as Error | undefined)?.name;
+    if (name === 'ConfigError' || name === 'DistroDetectionError' || name === 'UsageError') {
+      process.stderr.write(`eni-agent: ${(error as Error).message}\n`);
       return EXIT.usage;
     }
-    if (isMetadataError(error)) {
-      process.stderr.write(`eni-agent: metadata service unavailable (${error.kind}): ${error.message}\n`);
+    if (name === 'MetadataError') {
+      const e = error as Error & { kind: string };
+      process.stderr.write(`eni-agent: metadata service unavailable (${e.kind}): ${e.message}\n`);
       return EXIT.metadata;
     }
     process.stderr.write(`eni-agent: ${(error as Error).stack ?? String(error)}\n`);

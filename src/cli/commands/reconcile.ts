@@ -10,8 +10,9 @@ import { runPass, type PassReport } from '../../reconcile.js';
 import { isLockHeldError } from '../../state/store.js';
 import { tuningHooksFor } from '../../apply/tuning-hooks.js';
 import { familyAndRenderer, type Context } from '../context.js';
+import { EXIT } from '../exit.js';
 
-export const EXIT = { converged: 0, nicFailed: 1, usage: 2, metadata: 3 } as const;
+export { EXIT };
 
 /** Wait this long for another pass (the daemon, another CLI) before giving up. */
 const LOCK_WAIT_MS = 120_000;
