@@ -88,9 +88,10 @@ export class Daemon {
     try {
       this.logger.info('eni-agent daemon starting', { schedule: this.ctx.config.daemon.schedule, watchLinks: this.ctx.config.daemon.watchLinks });
       await this.checkDistro();
-      this.queue.trigger('start');
-      this.startSchedule();
+      // The monitor first, so a link that appears while the first pass runs is not missed.
       await this.startMonitor();
+      this.startSchedule();
+      this.queue.trigger('start');
       return await this.exited;
     } finally {
       process.off('SIGTERM', onStop);

@@ -179,7 +179,7 @@ describe('daemon on a simulated ECS host (netns)', function () {
     await setMetadata(host!.tb.nics);
     await waitFor('the eth4 rule', async () => (await ourRules(host!)).includes(`30004 ${eth4.ip} 1004`), 30_000, 20);
     const latency = Date.now() - t0;
-    console.log(`      hot-plug latency (link first): metadata appears → rule installed in ${latency} ms (link appeared ${Date.now() - linkAt} ms before; schedule: yearly)`);
+    console.log(`      hot-plug latency (link first): metadata appears → rule installed in ${latency} ms (${Date.now() - linkAt} ms after the link appeared; schedule: yearly)`);
     assert.ok(latency < 15_000, `${latency} ms`);
   });
 
