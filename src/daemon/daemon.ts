@@ -370,7 +370,7 @@ export class Daemon {
     this.logger.info(`ready (${status})`);
     if (!process.env.NOTIFY_SOCKET) return;
     // NotifyAccess=all in the unit: the message comes from this child, not the main pid.
-    const result = await execa('systemd-notify', ['--ready', `--pid=${process.pid}`, `--status=${status}`], {
+    const result = await execa('systemd-notify', ['--ready', `--status=${status}`], {
       reject: false,
       timeout: 10_000,
       stdin: 'ignore',
