@@ -46,10 +46,11 @@ describe('daemon on a simulated ECS host (netns)', function () {
     );
   };
 
-  const start = async (): Promise<TrackedProcess> => {
+  const start = async (env?: Record<string, string>): Promise<TrackedProcess> => {
     const h = host!;
     const proc = h.tb.spawn(['node', AGENT, 'daemon', '--root', h.root, '--metadata-url', h.url, '--distro', 'debian', '--config', configFile, '--log-level', 'info'], {
       maxOutputBytes: 4 * 1024 * 1024,
+      env,
     });
     daemon = proc;
     await waitFor('the daemon to be ready', async () => /info: ready \(/.test(proc.output()) || (!proc.running && Promise.reject(new Error(`daemon exited: ${proc.output()}`))), 60_000);
@@ -213,6 +214,29 @@ describe('daemon on a simulated ECS host (netns)', function () {
     for (const n of [1, 2, 4]) assert.equal(main.filter((r) => r.dst === 'default' && r.dev === `eth${n}`).length, 1, JSON.stringify(main));
   });
 
+  it('with NOTIFY_SOCKET set, readiness goes to systemd-notify --ready after the first pass', async function () {
+    if ((await host!.tb.exec(['python3', '-c', 'pass'])).exitCode !== 0 || (await host!.tb.exec(['systemd-notify', '--help'])).exitCode !== 0) {
+      console.log('      (skipped: needs python3 and systemd-notify)');
+      this.skip();
+    }
+    await stop();
+    const sock = path.join(host!.tb.tmpDir, 'notify.sock');
+    const out = path.join(host!.tb.tmpDir, 'notify.out');
+    // A stand-in for PID 1's notify socket: prints each datagram, closes passed fds (BARRIER=1).
+    const receiver = host!.tb.spawn(['python3', '-c', NOTIFY_RECEIVER, sock, out]);
+    try {
+      await waitFor('the notify socket', async () => (await readFile(out, 'utf8').catch(() => '')).includes('LISTENING'), 10_000);
+      await start({ NOTIFY_SOCKET: sock });
+      const text = await waitFor('READY=1', async () => {
+        const t = await readFile(out, 'utf8');
+        return t.includes('READY=1') ? t : undefined;
+      }, 15_000);
+      assert.match(text, /STATUS=first pass: (converged|changed)/);
+    } finally {
+      await receiver.stop(2000);
+    }
+  });
+
   it('the CLI and the daemon exclude each other through the lock (both succeed)', async () => {
     const result = await host!.agent(['reconcile']);
     assert.equal(result.exitCode, 0, result.stderr);
@@ -229,3 +253,20 @@ async function dhclientPid(host: AgentHost, ifname: string): Promise<number | un
   }
   return undefined;
 }
+
+const NOTIFY_RECEIVER = `
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+out = open(sys.argv[2], 'a', buffering=1)
+out.write('LISTENING\\n')
+while True:
+    msg, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(64))
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds = array.array('i')
+            fds.frombytes(data[: len(data) - len(data) % 4])
+            for fd in fds:
+                os.close(fd)
+    out.write(msg.decode() + '\\n')
+`;
