@@ -174,7 +174,10 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     for (const a of remaining) logger.warn(`still not converged after apply: ${describeAction(a)}`);
   }
 
-  const newRecord = nextRecord(record, desired, rendered, built.indexMemory, skip, (nic) => renderer.downCommand(nic, { root }), live);
+  const newRecord = nextRecord(record, desired, rendered, built.indexMemory, skip, (nic) => renderer.downCommand(nic, { root }), live, {
+    files: new Set(applied.filter((o) => !o.error && o.action.kind === 'write-file').map((o) => (o.action as { path: string }).path)),
+    addresses: applied.flatMap((o) => (!o.error && o.action.kind === 'add-address' ? [{ ifname: o.action.ifname, address: o.action.address, prefixLength: o.action.prefixLength }] : [])),
+  });
   if (JSON.stringify(newRecord) !== JSON.stringify(record)) await store.saveRecord(newRecord);
 
   return {

@@ -249,13 +249,26 @@ export function nextRecord(
   skip: ReadonlySet<string>,
   downCommand: (nic: DesiredNic) => string[] | null,
   live: ReadonlySet<string> = new Set(),
+  /** What this pass did create for NICs that then failed: still ours, so still recorded. */
+  partial: { files: ReadonlySet<string>; addresses: ReadonlyArray<{ ifname: string; address: string; prefixLength: number }> } = { files: new Set(), addresses: [] },
 ): ManagedRecord {
   const nics: Record<string, ManagedNicRecord> = {};
   for (const [mac, nic] of Object.entries(previous.nics)) {
     if (!isGone(mac, desired)) nics[mac] = nic;
   }
   for (const nic of desired.nics) {
-    if (skip.has(nic.ifname)) continue;
+    if (skip.has(nic.ifname)) {
+      const files = rendered.filter((f) => f.ifname === nic.ifname && partial.files.has(f.path)).map((f) => f.path);
+      const addresses = partial.addresses.filter((a) => a.ifname === nic.ifname).map(({ address, prefixLength }) => ({ address, prefixLength }));
+      if (files.length === 0 && addresses.length === 0) continue;
+      const prev: ManagedNicRecord = nics[nic.mac] ?? { ifname: nic.ifname, index: nic.index, role: nic.role, files: [], addresses: [], table: nic.table, rulePriority: nic.rulePriority };
+      nics[nic.mac] = {
+        ...prev,
+        files: [...new Set([...prev.files, ...files])],
+        addresses: [...prev.addresses, ...addresses.filter((a) => !prev.addresses.some((p) => p.address === a.address))],
+      };
+      continue;
+    }
     nics[nic.mac] = {
       ifname: nic.ifname,
       index: nic.index,
