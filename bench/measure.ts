@@ -92,12 +92,31 @@ export async function countExecve(ns: string, argv: readonly string[], env: Reco
   const text = await readFile(log, 'utf8').catch(() => '');
   const byProgram: Record<string, number> = {};
   let total = 0;
-  for (const line of text.split('\n')) {
-    const match = /execve\("([^"]+)".*\)\s+=\s+0\s*$/.exec(line);
-    if (!match) continue;
+  const count = (program: string): void => {
     total += 1;
-    const name = path.basename(match[1]!);
+    const name = path.basename(program);
     byProgram[name] = (byProgram[name] ?? 0) + 1;
+  };
+  // With -f, concurrent processes split a call in two lines:
+  //   `PID execve("/usr/bin/ip", [...] <unfinished ...>` ... `PID <... execve resumed>) = 0`.
+  const pending = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const whole = /^(\d+)\s+execve\("([^"]+)".*\)\s+=\s+0\s*$/.exec(line);
+    if (whole) {
+      count(whole[2]!);
+      continue;
+    }
+    const unfinished = /^(\d+)\s+execve\("([^"]+)".*<unfinished \.\.\.>\s*$/.exec(line);
+    if (unfinished) {
+      pending.set(unfinished[1]!, unfinished[2]!);
+      continue;
+    }
+    const resumed = /^(\d+)\s+<\.\.\. execve resumed>.*\)\s+=\s+(-?\d+)/.exec(line);
+    if (resumed) {
+      const program = pending.get(resumed[1]!);
+      pending.delete(resumed[1]!);
+      if (program !== undefined && resumed[2] === '0') count(program);
+    }
   }
   return { total, byProgram, exitCode: child.exitCode ?? -1 };
 }

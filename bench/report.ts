@@ -100,7 +100,7 @@ export function renderMarkdown(results: BenchResults, jsonName: string, svgName:
   lines.push(`### Run ${results.date} (${results.mode} mode, addressing: ${results.addressing})`);
   lines.push('');
   lines.push(`Machine: ${m.cpuModel}, nproc ${m.nproc}, ${m.memoryGiB.toFixed(1)} GiB RAM, kernel ${m.kernel}, Node ${m.node}, ${m.os}. ` +
-    `Repetitions: ${results.coldReps} cold, ${results.noopReps} no-op per cell (medians shown). Raw data: [\`bench/results/${jsonName}\`](bench/results/${jsonName}).`);
+    `Commit ${results.commit}. Repetitions: ${results.coldReps} cold, ${results.noopReps} no-op per cell (medians shown). Raw data: [\`bench/results/${jsonName}\`](bench/results/${jsonName}).`);
   if (results.addressingNote) lines.push('', `**Addressing:** ${results.addressingNote}`);
   lines.push('');
   lines.push(`![pass time vs N×M](bench/results/${svgName})`);
@@ -128,7 +128,8 @@ export function renderMarkdown(results: BenchResults, jsonName: string, svgName:
   lines.push('| command | wall ms | CPU ms | runner spawns | metadata requests |');
   lines.push('|---|---|---|---|---|');
   for (const s of results.startup) {
-    lines.push(`| \`${s.command}\` | ${fmt(s.wallMs.median)} | ${fmt(s.cpuMs.median)} | ${fmt(s.runnerSpawns)} | ${fmt(s.metadataRequests)} |`);
+    const programs = s.execve ? ` (${Object.entries(s.execve.byProgram).map(([k, v]) => `${k}×${v}`).join(', ')})` : '';
+    lines.push(`| \`${s.command}\` | ${fmt(s.wallMs.median)} | ${fmt(s.cpuMs.median)} | ${fmt(s.runnerSpawns)}${programs} | ${fmt(s.metadataRequests)} |`);
   }
   lines.push('');
   lines.push(`Daemon: ${results.daemon.measured ? `hot-plug latency ${fmt(results.daemon.hotplugMs)} ms (veth added + metadata updated → policy rule present), RSS ${fmt(results.daemon.rssMiB, 1)} MiB` : results.daemon.note}`);

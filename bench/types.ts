@@ -41,6 +41,8 @@ export interface StartupResult {
   cpuMs: Summary;
   runnerSpawns?: number;
   metadataRequests?: number;
+  /** `status` only: programs started, from one run under strace. */
+  execve?: ExecveCount;
 }
 
 export interface TargetResult {
@@ -62,4 +64,6 @@ export interface BenchResults {
   daemon: { measured: boolean; note: string; hotplugMs?: number; rssMiB?: number };
   targets: TargetResult[];
   durationS: number;
+  /** git HEAD of the measured tree ('+dirty': uncommitted changes under src/). */
+  commit: string;
 }
