@@ -70,6 +70,19 @@ export function tuningHooksFor(config: Config['tuning'], runner: CommandRunner, 
     },
     async apply(actions) {
       const results = await applyTuning(actions.filter(isTuningAction), { runner });
+      // A channel change we made moves the queue counts; remember the new state under the new
+      // counts so the next (converged) pass needs no ethtool. A wrong guess only costs a re-read.
+      let changed = false;
+      for (const r of results) {
+        const entry = memory?.[r.action.kind === 'set-channels' ? r.action.ifname : ''];
+        if (!r.ok || r.action.kind !== 'set-channels' || !entry?.channels) continue;
+        const rx = r.action.to;
+        const tx = r.action.shape === 'combined' ? r.action.to : (r.action.toTx ?? r.action.to);
+        const current = r.action.shape === 'combined' ? { ...entry.channels.current, combined: rx } : { ...entry.channels.current, rx, tx };
+        memory![r.action.ifname] = { ...entry, rx, tx, channels: { ...entry.channels, current } };
+        changed = true;
+      }
+      if (changed && options.channelCacheFile) await writeAtomic(options.channelCacheFile, `${JSON.stringify(memory, null, 2)}\n`, 0o644);
       return results.map((r) => ({ action: r.action, error: r.ok ? undefined : (r.error ?? 'failed') }));
     },
   };
