@@ -69,3 +69,35 @@ describe('every distro family reconciles the simulated host', function () {
     });
   }
 });
+
+describe('render writes or prints the family files and never touches the kernel', function () {
+  this.timeout(120_000);
+  let host: AgentHost;
+  before(async function () {
+    requireRoot(this);
+    host = await createAgentHost({ secondaryIps: { eth2: ['10.0.0.31'] } });
+  });
+  after(async () => {
+    await host?.destroy();
+  });
+
+  for (const distro of ['debian', 'rhel', 'suse', 'netplan'] as const) {
+    it(`${distro}: --output DIR holds exactly the files reconcile would write; no rule, address or ifup`, async () => {
+      const out = path.join(host.tb.tmpDir, `render-${distro}`);
+      const result = await host.agent(['render', '--distro', distro, '--output', out, '--json']);
+      assert.equal(result.exitCode, 0, result.stderr);
+      const listed = (JSON.parse(result.stdout) as { files: Array<{ path: string; content: string }> }).files;
+      assert.ok(listed.length > 0);
+      for (const file of listed) assert.equal(await readFile(path.join(out, file.path), 'utf8'), file.content);
+      assert.ok(!(await host.rules()).some((r) => r.priority >= 30000 && r.priority < 30256), 'no rule');
+      assert.deepEqual(await host.addresses('eth1'), [], 'eth1 not brought up');
+    });
+  }
+
+  it('without --output prints each file under its path', async () => {
+    const result = await host.agent(['render', '--distro', 'rhel']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.match(result.stdout, /==> \/etc\/sysconfig\/network-scripts\/ifcfg-eth1 \(mode 644\) <==\n# Managed by eni-agent/);
+    assert.match(result.stdout, /DEFROUTE=no/);
+  });
+});

@@ -108,7 +108,7 @@ export class AgentHost {
 
   /** Run the agent CLI inside the guest namespace against this host's root and metadata. */
   async agent(args: string[], options: { timeoutMs?: number; extraArgs?: boolean; env?: Record<string, string> } = {}): Promise<AgentResult> {
-    const common = options.extraArgs === false ? [] : ['--root', this.root, '--metadata-url', this.url, '--distro', this.distro];
+    const common = options.extraArgs === false ? [] : ['--root', this.root, '--metadata-url', this.url, ...(args.includes('--distro') ? [] : ['--distro', this.distro])];
     const started = Date.now();
     const result = await this.tb.exec(['node', AGENT, ...args, ...common], { timeoutMs: options.timeoutMs ?? 120_000, ...(options.env ? { env: options.env } : {}) });
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, durationMs: Date.now() - started };

@@ -79,20 +79,19 @@ describe('debian renderer', () => {
     assert.throws(() => debianRenderer.render(stateOf('debian', [badTable]), ctx), ValidationError);
   });
 
-  it('builds ifup/ifdown argument arrays under the root without doubled slashes', () => {
+  it('builds ifup/ifdown argument arrays under the root without doubled slashes; ifup names the NIC only', () => {
     const nic = secondaryNic(1, ['10.0.0.31']);
     assert.deepEqual(debianRenderer.upCommand(nic, { root: '/' }), [
-      'ifup', '-i', '/etc/network/interfaces.d/eth1', 'eth1', 'eth1:0',
+      'ifup', '-i', '/etc/network/interfaces.d/eth1', 'eth1',
     ]);
     assert.deepEqual(debianRenderer.upCommand(nic, { root: '/tmp/r/' }), [
-      'ifup', '-i', '/tmp/r/etc/network/interfaces.d/eth1', '--state-dir', '/tmp/r/run/network', 'eth1', 'eth1:0',
+      'ifup', '-i', '/tmp/r/etc/network/interfaces.d/eth1', '--state-dir', '/tmp/r/run/network', 'eth1',
     ]);
     assert.deepEqual(debianRenderer.downCommand(nic, { root: '/tmp/r' }), [
       'ifdown', '-i', '/tmp/r/etc/network/interfaces.d/eth1', '--state-dir', '/tmp/r/run/network', 'eth1:0', 'eth1',
     ]);
-    assert.deepEqual(debianRenderer.upCommand(primaryNic(['10.0.0.30']), ctx), [
-      'ifup', '-i', '/etc/network/interfaces.d/eth0', 'eth0:0',
-    ]);
+    // The primary's aliases are added by the agent itself; eth0 is never ifup'ed.
+    assert.equal(debianRenderer.upCommand(primaryNic(['10.0.0.30']), ctx), null);
     assert.equal(debianRenderer.upCommand(primaryNic(), ctx), null);
   });
 
@@ -156,8 +155,9 @@ describe('debian files parse with ifupdown (ifup --no-act)', function () {
         const nic = state.nics.find((n) => n.ifname === file.ifname)!;
         const path = join(tmp, `${name}-${file.ifname}`);
         await writeFile(path, file.content);
-        const up = debianRenderer.upCommand(nic, ctx)!;
-        const targets = up.slice(up.indexOf(nic.ifname === 'eth0' ? 'eth0:0' : nic.ifname));
+        // Every stanza of the file, as a boot-time `ifup -a` would bring them up.
+        const targets = [...file.content.matchAll(/^auto (\S+)$/gm)].map((m) => m[1]!);
+        assert.ok(targets.length > 0);
         const stateDir = join(tmp, `state-${name}-${file.ifname}`);
         await mkdir(stateDir, { recursive: true });
         const res = await execa('ifup', ['--no-act', '-i', path, '--state-dir', stateDir, ...targets], {

@@ -80,15 +80,16 @@ describe('rendered routing applied by the kernel in a network namespace', functi
       this.skip();
     }
     const state = SCENARIOS['static-addressing']('debian');
-    const nic = state.nics.find((n) => n.ifname === 'eth1')!;
     const file = debianRenderer.render(state, ctx).find((f) => f.ifname === 'eth1')!;
     const path = join(tmp, 'eth1');
     await writeFile(path, file.content);
     const stateDir = join(tmp, 'run-network');
     await mkdir(stateDir, { recursive: true });
-    const up = debianRenderer.upCommand(nic, ctx)!;
-    // --no-scripts: the host's /etc/network/if-*.d hooks are not run (post-up lines still are).
-    const args = ['--no-scripts', '-i', path, '--state-dir', stateDir, ...up.slice(up.indexOf('eth1'))];
+    // Every stanza, as a boot-time `ifup -a` brings them up (the agent itself ifups eth1 only and
+    // adds the aliases in its own ip batch). --no-scripts: the host's if-*.d hooks are not run.
+    const stanzas = [...file.content.matchAll(/^auto (\S+)$/gm)].map((m) => m[1]!);
+    assert.deepEqual(stanzas, ['eth1', 'eth1:0']);
+    const args = ['--no-scripts', '-i', path, '--state-dir', stateDir, ...stanzas];
     const run = (verb: string, list: string[]) =>
       execa('ip', ['netns', 'exec', NS, verb, ...list], { reject: false, env: { PATH: process.env.PATH ?? '' } });
 
