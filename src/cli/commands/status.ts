@@ -1,7 +1,8 @@
 // `eni-agent status`: every NIC the agent knows, its live state, and drift marked — computed by
 // a dry-run pass, so "drift" means exactly "the next reconcile would change something".
 
-import si from 'systeminformation';
+import { readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
 import { isMetadataError, loadSnapshotCache } from '../../metadata/index.js';
 import type { Action } from '../../model/actions.js';
 import { actionIfname } from '../../apply/apply.js';
@@ -21,8 +22,8 @@ export interface NicStatus {
   table?: number;
   metric?: number;
   rules: string;
-  /** Inventory from systeminformation (operstate, MTU, speed), for `--json`. */
-  link?: { operstate: string; mtu: number | null; speedMbps: number | null };
+  /** Link inventory from sysfs (operstate, MTU, speed, driver), for `--json`. */
+  link?: { operstate: string; mtu: number | null; speedMbps: number | null; driver: string | null };
   /** Channels current/max (`2/4`, rx/tx shape `rx 1/4 tx 1/4`), or `-`. */
   channels: string;
   /** The RPS mask every RX queue carries (`0` = off), `mixed`, or `-`. */
@@ -32,15 +33,27 @@ export interface NicStatus {
   drift: string[];
 }
 
-/** Per-link inventory through systeminformation; a failure only loses this detail. */
-async function linkInventory(): Promise<Map<string, NonNullable<NicStatus['link']>>> {
-  try {
-    const list = await si.networkInterfaces();
-    const items = Array.isArray(list) ? list : [list];
-    return new Map(items.map((i) => [i.iface, { operstate: i.operstate, mtu: i.mtu ?? null, speedMbps: i.speed ?? null }]));
-  } catch {
-    return new Map();
-  }
+/**
+ * Per-link inventory (operstate, MTU, speed, driver) read straight from sysfs. systeminformation
+ * was measured doing this at ~1,000 processes and ~1 s for a 4-NIC host (it probes DHCP and
+ * ethtool per link), so status reads the four files itself. A failure only loses this detail.
+ */
+async function linkInventory(ifnames: string[]): Promise<Map<string, NonNullable<NicStatus['link']>>> {
+  const read = async (file: string) => (await readFile(file, 'utf8').catch(() => '')).trim();
+  const entries = await Promise.all(
+    ifnames.map(async (ifname) => {
+      const dir = path.join('/sys/class/net', ifname);
+      const [operstate, mtu, speed, driverLink] = await Promise.all([
+        read(path.join(dir, 'operstate')),
+        read(path.join(dir, 'mtu')),
+        read(path.join(dir, 'speed')),
+        readlink(path.join(dir, 'device/driver')).catch(() => ''),
+      ]);
+      const num = (v: string) => (/^\d+$/.test(v) ? Number(v) : null);
+      return [ifname, { operstate: operstate || 'unknown', mtu: num(mtu), speedMbps: num(speed), driver: driverLink ? path.basename(driverLink) : null }] as const;
+    }),
+  );
+  return new Map(entries);
 }
 
 function channelsText(t: NicTuningStatus | undefined): string {
@@ -134,7 +147,7 @@ export async function statusCommand(ctx: Context): Promise<number> {
     { runner: ctx.runner, config: { ...ctx.config.tuning, irqbalance: false } },
   );
   const rows = nicStatuses(report, tuningStatus(tuningNics, observed, ctx.config.tuning));
-  const inventory = await linkInventory();
+  const inventory = await linkInventory(rows.map((r) => r.ifname).filter((n) => n !== '-'));
   for (const row of rows) row.link = inventory.get(row.ifname);
   const lastPass = await ctx.store.loadSummary();
   if (ctx.options.json) {
