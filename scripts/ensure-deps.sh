@@ -14,6 +14,7 @@ declare -A NEED=(
   [ping]=iputils-ping
   [netplan]=netplan.io
   [curl]=curl
+  [strace]=strace
   [systemd-analyze]=systemd
   [cloud-init]=cloud-init
 )
