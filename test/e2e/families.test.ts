@@ -101,3 +101,32 @@ describe('render writes or prints the family files and never touches the kernel'
     assert.match(result.stdout, /DEFROUTE=no/);
   });
 });
+
+describe('secondary IPs on the primary NIC (the guide\'s eth0:0 example)', function () {
+  this.timeout(120_000);
+  let host: AgentHost;
+  before(async function () {
+    requireRoot(this);
+    host = await createAgentHost({ secondaryIps: { eth0: ['10.0.0.11', '10.0.0.12'] } });
+  });
+  after(async () => {
+    await host?.destroy();
+  });
+
+  it('become aliases only: no rule, no route change, the primary address and default untouched', async () => {
+    const mainBefore = (await host.routes('main')).filter((r) => r.dev === 'eth0');
+    const result = await host.agent(['reconcile']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.deepEqual((await host.addresses('eth0')).sort(), ['10.0.0.10', '10.0.0.11', '10.0.0.12']);
+    assert.deepEqual((await host.routes('main')).filter((r) => r.dev === 'eth0'), mainBefore);
+    assert.ok(!(await host.rules()).some((r) => ['10.0.0.10', '10.0.0.11', '10.0.0.12'].includes(r.src ?? '')));
+    const file = await readFile(path.join(host.root, 'etc/network/interfaces.d/eth0'), 'utf8');
+    assert.match(file, /iface eth0:0 inet static/);
+    assert.doesNotMatch(file, /iface eth0 inet|gateway/);
+  });
+
+  it('teardown removes the aliases and keeps the primary address', async () => {
+    assert.equal((await host.agent(['teardown'])).exitCode, 0);
+    assert.deepEqual(await host.addresses('eth0'), ['10.0.0.10']);
+  });
+});
