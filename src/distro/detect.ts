@@ -1,10 +1,11 @@
 // Which distro family's files to write, from `<root>/etc/os-release` (ID, ID_LIKE, VERSION_ID).
 // `--distro rhel|debian|suse|netplan` overrides detection; `auto` (the default) detects.
 
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { DistroFamily } from '../model/types.js';
 import { type OsRelease, parseOsRelease } from './os-release.js';
+import { exists } from '../files/atomic.js';
 
 export const DISTRO_FAMILIES: readonly DistroFamily[] = ['rhel', 'debian', 'suse', 'netplan'];
 
@@ -77,14 +78,6 @@ export function familyFromOsRelease(
   return undefined;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Detect the family of the tree at `root`. Reads `<root>/etc/os-release`, falling back to

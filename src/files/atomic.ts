@@ -4,10 +4,7 @@ import { mkdir, readFile, rm, copyFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 
-/** Join the --root prefix and a root-relative absolute path without doubling slashes. */
-export function underRoot(root: string, absolutePath: string): string {
-  return path.join(root, absolutePath);
-}
+export { underRoot } from '../model/paths.js';
 
 export async function readTextIfExists(file: string): Promise<string | null> {
   try {

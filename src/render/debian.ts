@@ -5,7 +5,7 @@ import { MANAGED_HEADER, ROUTE_PROTOCOL } from '../model/ownership.js';
 import type { DesiredNic, DesiredState, RenderedFile } from '../model/types.js';
 import { type CheckedNic, checkNic, checkState, needsFiles } from './check.js';
 import type { FamilyRenderer, RenderContext } from './family.js';
-import { isRootSlash, underRoot } from './paths.js';
+import { isRootSlash, underRoot } from '../model/paths.js';
 import { renderTemplate } from './templates.js';
 
 export const DEBIAN_DIR = '/etc/network/interfaces.d';

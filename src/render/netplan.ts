@@ -22,7 +22,7 @@ import { MANAGED_HEADER } from '../model/ownership.js';
 import type { DesiredNic, DesiredState, RenderedFile } from '../model/types.js';
 import { type CheckedSecondary, checkNic, checkState } from './check.js';
 import type { FamilyRenderer, RenderContext } from './family.js';
-import { isRootSlash } from './paths.js';
+import { isRootSlash } from '../model/paths.js';
 
 export const NETPLAN_DIR = '/etc/netplan';
 export const NETPLAN_FILE = `${NETPLAN_DIR}/60-eni-agent.yaml`;

@@ -2,18 +2,14 @@
 // ifcfg-ethN, ifcfg-ethN:K aliases, route-ethN and rule-ethN in /etc/sysconfig/network-scripts.
 // See templates/rhel/*.mustache for each file and where it departs from Alibaba's guide.
 
-import { MANAGED_HEADER } from '../model/ownership.js';
 import type { DesiredNic, DesiredState, RenderedFile } from '../model/types.js';
 import { type CheckedNic, checkNic, checkState } from './check.js';
-import { isRootSlash } from './paths.js';
+import { isRootSlash } from '../model/paths.js';
 import type { FamilyRenderer, RenderContext } from './family.js';
 import { renderTemplate } from './templates.js';
+import { identityView, secondaryView } from './view.js';
 
 export const RHEL_DIR = '/etc/sysconfig/network-scripts';
-
-function base(nic: CheckedNic): Record<string, unknown> {
-  return { header: MANAGED_HEADER, ifname: nic.ifname, mac: nic.mac, eniId: nic.eniId ?? false };
-}
 
 export function renderRhelNic(nic: CheckedNic, addressing: DesiredState['addressing']): RenderedFile[] {
   const file = (name: string, content: string): RenderedFile => ({
@@ -24,26 +20,14 @@ export function renderRhelNic(nic: CheckedNic, addressing: DesiredState['address
   });
   const files: RenderedFile[] = [];
   if (nic.role === 'secondary') {
-    const view = {
-      ...base(nic),
-      dhcp: addressing === 'dhcp',
-      static: addressing === 'static',
-      primaryIp: nic.primaryIp,
-      prefixLength: nic.prefixLength,
-      gateway: nic.gateway,
-      subnet: nic.subnet,
-      table: nic.table,
-      metric: nic.metric,
-      rulePriority: nic.rulePriority,
-      ips: [nic.primaryIp, ...nic.aliases.map((a) => a.ip)],
-    };
+    const view = secondaryView(nic, addressing);
     files.push(file(`ifcfg-${nic.ifname}`, renderTemplate('rhel', 'ifcfg', view)));
     files.push(file(`route-${nic.ifname}`, renderTemplate('rhel', 'route', view)));
     files.push(file(`rule-${nic.ifname}`, renderTemplate('rhel', 'rule', view)));
   }
   // Aliases: for a secondary NIC and for the primary (whose own ifcfg-eth0 is never touched).
   for (const alias of nic.aliases) {
-    const view = { ...base(nic), label: alias.label, ip: alias.ip, netmask: alias.netmask };
+    const view = { ...identityView(nic), label: alias.label, ip: alias.ip, netmask: alias.netmask };
     files.push(file(`ifcfg-${alias.label}`, renderTemplate('rhel', 'alias', view)));
   }
   return files;

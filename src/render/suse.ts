@@ -7,12 +7,12 @@
 // secondary IPs get no file at all: the agent adds them live (`ip addr add ... label eth0:K`)
 // on every pass, the daemon restores them at boot, and `render` reports them as live-only.
 
-import { MANAGED_HEADER } from '../model/ownership.js';
 import type { DesiredNic, DesiredState, RenderedFile } from '../model/types.js';
 import { type CheckedNic, checkNic, checkState } from './check.js';
-import { isRootSlash } from './paths.js';
+import { isRootSlash } from '../model/paths.js';
 import type { FamilyRenderer, RenderContext } from './family.js';
 import { renderTemplate } from './templates.js';
+import { secondaryView } from './view.js';
 
 export const SUSE_DIR = '/etc/sysconfig/network';
 
@@ -23,23 +23,7 @@ export const SUSE_PRIMARY_ALIAS_NOTE =
 
 export function renderSuseNic(nic: CheckedNic, addressing: DesiredState['addressing']): RenderedFile[] {
   if (nic.role !== 'secondary') return [];
-  const view = {
-    header: MANAGED_HEADER,
-    ifname: nic.ifname,
-    mac: nic.mac,
-    eniId: nic.eniId ?? false,
-    dhcp: addressing === 'dhcp',
-    static: addressing === 'static',
-    primaryIp: nic.primaryIp,
-    prefixLength: nic.prefixLength,
-    gateway: nic.gateway,
-    subnet: nic.subnet,
-    table: nic.table,
-    metric: nic.metric,
-    rulePriority: nic.rulePriority,
-    aliases: nic.aliases,
-    ips: [nic.primaryIp, ...nic.aliases.map((a) => a.ip)],
-  };
+  const view = secondaryView(nic, addressing);
   const file = (name: string, template: string): RenderedFile => ({
     path: `${SUSE_DIR}/${name}-${nic.ifname}`,
     content: renderTemplate('suse', template, view),

@@ -12,6 +12,7 @@ import { CommandError, type CommandRunner } from '../exec/runner.js';
 import { parseCpuList } from './cpus.js';
 import { isChannelsUnsupported, parseEthtoolChannels, type ChannelInfo } from './ethtool.js';
 import type { ObservedIrqbalance, ObservedNicTuning, ObservedRxQueue, ObservedTuning, TuningConfig } from './types.js';
+import { exists } from '../files/atomic.js';
 
 export interface ObserveTuningOptions {
   runner: CommandRunner;
@@ -59,14 +60,6 @@ async function readTrim(file: string): Promise<string | null> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The command did not start because the binary is missing (directly, or behind `ip netns exec`). */
 function isMissingBinary(exitCode: number, output: string, timedOut: boolean): boolean {

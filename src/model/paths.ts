@@ -1,4 +1,4 @@
-// Path helpers shared by the renderers.
+// Root-prefixed paths (--root): pure helpers shared by the renderers and the file edge.
 
 import { posix } from 'node:path';
 
