@@ -89,7 +89,12 @@ export async function countExecve(ns: string, argv: readonly string[], env: Reco
     stdin: 'ignore',
     timeout: 600_000,
   });
-  const text = await readFile(log, 'utf8').catch(() => '');
+  const parsed = parseExecveLog(await readFile(log, 'utf8').catch(() => ''));
+  return { ...parsed, exitCode: child.exitCode ?? -1 };
+}
+
+/** Count successful execve calls in an `strace -f -e trace=execve` log, by program basename. */
+export function parseExecveLog(text: string): { total: number; byProgram: Record<string, number> } {
   const byProgram: Record<string, number> = {};
   let total = 0;
   const count = (program: string): void => {
@@ -118,7 +123,7 @@ export async function countExecve(ns: string, argv: readonly string[], env: Reco
       if (program !== undefined && resumed[2] === '0') count(program);
     }
   }
-  return { total, byProgram, exitCode: child.exitCode ?? -1 };
+  return { total, byProgram };
 }
 
 export interface Summary {

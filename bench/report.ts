@@ -27,7 +27,13 @@ export function renderSvg(results: BenchResults): string {
     { label: 'baseline cold', color: '#c0392b', dash: '', points: pick((c) => c.baseline, 'cold') },
     { label: 'agent cold', color: '#2471a3', dash: '', points: pick((c) => c.agent, 'cold') },
     { label: 'baseline no-op', color: '#c0392b', dash: '6 4', points: pick((c) => c.baseline, 'noop') },
-    { label: 'agent no-op', color: '#2471a3', dash: '6 4', points: pick((c) => c.agent, 'noop') },
+    { label: 'agent no-op (CLI)', color: '#2471a3', dash: '6 4', points: pick((c) => c.agent, 'noop') },
+    {
+      label: 'agent no-op (daemon)',
+      color: '#1e8449',
+      dash: '2 3',
+      points: configs.flatMap((c) => (c.daemonNoop ? [[c.n * c.m, Math.max(c.daemonNoop.passMs.median, 1)] as [number, number]] : [])),
+    },
   ];
   const W = 760;
   const H = 460;
@@ -131,8 +137,37 @@ export function renderMarkdown(results: BenchResults, jsonName: string, svgName:
     const programs = s.execve ? ` (${Object.entries(s.execve.byProgram).map(([k, v]) => `${k}×${v}`).join(', ')})` : '';
     lines.push(`| \`${s.command}\` | ${fmt(s.wallMs.median)} | ${fmt(s.cpuMs.median)} | ${fmt(s.runnerSpawns)}${programs} | ${fmt(s.metadataRequests)} |`);
   }
+  const withDaemon = results.configs.filter((c) => c.daemonNoop || c.daemonNoopError);
+  if (withDaemon.length > 0) {
+    lines.push('');
+    lines.push('Daemon no-op pass (`eni-agent daemon --log-level debug`, `daemon.schedule: \'*/1 * * * * *\'`, same converged host as the row above; ' +
+      'pass time = the daemon\'s own `pass: nothing to do (N ms)` figure, i.e. in-process, without Node start-up; the baseline column is the baseline\'s no-op wall time; ' +
+      'CPU = daemon utime+stime incl. its reaped children over the window ÷ passes; programs = `strace -f -e trace=execve -p <pid>` over a separate window of whole passes):');
+    lines.push('');
+    lines.push('| N×M | passes | daemon pass ms median / p95 | ÷ baseline no-op (median) | CLI no-op wall ms (÷ baseline) | daemon CPU ms/pass | programs/pass (strace window) | metadata requests/pass |');
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const c of withDaemon) {
+      const d = c.daemonNoop;
+      const b = c.baseline.noop.wallMs.median;
+      if (!d) {
+        lines.push(`| ${c.n}×${c.m} | – | failed: ${c.daemonNoopError ?? '?'} | | | | | |`);
+        continue;
+      }
+      const programs = d.execve ? `${fmt(d.execve.perPass, d.execve.perPass % 1 === 0 ? 0 : 2)} (${d.execve.total} in ${d.execve.passes}: ${Object.entries(d.execve.byProgram).map(([k, v]) => `${k}×${v}`).join(', ') || 'none'})` : '–';
+      lines.push(`| ${c.n}×${c.m} | ${d.passes}${d.changedPasses ? ` (${d.changedPasses} changed)` : ''} | ${fmt(d.passMs.median)} / ${fmt(d.passMs.p95)} | **${fmtRatio(ratio(d.passMs.median, b))}** (${fmt(b)} ms) | ${fmt(c.agent.noop.wallMs.median)} (${fmtRatio(ratio(c.agent.noop.wallMs.median, b))}) | ${fmt(d.cpuMsPerPass, 1)} | ${programs} | ${fmt(d.metadataRequestsPerPass, 2)} |`);
+    }
+  }
+  const rssCell = results.configs.find((c) => c.daemonRss);
   lines.push('');
-  lines.push(`Daemon: ${results.daemon.measured ? `hot-plug latency ${fmt(results.daemon.hotplugMs)} ms (veth added + metadata updated → policy rule present), RSS ${fmt(results.daemon.rssMiB, 1)} MiB` : results.daemon.note}`);
+  lines.push(`Daemon: ${results.daemon.measured ? `${results.daemon.hotplug ? `hot-plug latency p50 ${fmt(results.daemon.hotplug.p50)} ms, p95 ${fmt(results.daemon.hotplug.p95)} ms, max ${fmt(results.daemon.hotplug.max)} ms over ${results.daemon.hotplug.samples.length} attachments` : `hot-plug latency ${fmt(results.daemon.hotplugMs)} ms`} (veth added + metadata updated → policy rule present; includes the daemon's 300 ms link debounce), RSS ${fmt(results.daemon.rssMiB, 1)} MiB 5 s after start (1×1)` : results.daemon.note}` +
+    (results.daemon.bareNodeRssMiB !== undefined ? `; a bare \`node -e 'setInterval(()=>{},1000)'\` uses ${fmt(results.daemon.bareNodeRssMiB, 1)} MiB.` : '.'));
+  if (rssCell?.daemonRss) {
+    const r = rssCell.daemonRss;
+    lines.push('');
+    lines.push(`Daemon RSS after many passes (${r.cell}, SIGHUP = reload + pass, sent by pid as soon as the previous pass ended; schedule passes included): ` +
+      `**${fmt(r.rssMiB, 1)} MiB after ${r.passesReached} passes** (target ${r.target}, ${r.stoppedBy === 'count' ? 'reached' : 'stopped by the time budget'} in ${fmt(r.durationS)} s). ` +
+      `VmRSS by passes: ${r.curve.map(([p, mib]) => `${p}: ${mib.toFixed(1)}`).join(', ')}.`);
+  }
   lines.push('');
   lines.push('Targets:');
   lines.push('');

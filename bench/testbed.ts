@@ -76,12 +76,26 @@ export class BenchHost {
 
   /** The agent's config: addressing as chosen; tuning.multiqueue as given; no metrics textfile. */
   async writeConfig(multiqueue: boolean): Promise<void> {
-    const text = [`addressing: ${this.addressing}`, 'tuning:', `  multiqueue: ${multiqueue}`, 'metrics:', '  textfile: null', ''].join('\n');
-    await writeFile(this.configFile, text);
+    await writeFile(this.configFile, this.configText(multiqueue));
+  }
+
+  private configText(multiqueue: boolean): string {
+    return [`addressing: ${this.addressing}`, 'tuning:', `  multiqueue: ${multiqueue}`, 'metrics:', '  textfile: null', ''].join('\n');
+  }
+
+  /** The daemon's config: the bench config (multiqueue on) plus `daemon.schedule`; returns its path. */
+  async writeDaemonConfig(schedule: string): Promise<string> {
+    const file = path.join(this.host.root, 'bench-daemon-config.yaml');
+    await writeFile(file, `${this.configText(true)}daemon:\n  schedule: '${schedule}'\n`);
+    return file;
   }
 
   agentArgv(command: string[]): string[] {
-    return ['node', AGENT, ...command, '--config', this.configFile, '--root', this.host.root, '--metadata-url', this.host.url, '--distro', 'debian'];
+    return this.agentArgvWith(this.configFile, command);
+  }
+
+  agentArgvWith(configFile: string, command: string[]): string[] {
+    return ['node', AGENT, ...command, '--config', configFile, '--root', this.host.root, '--metadata-url', this.host.url, '--distro', 'debian'];
   }
 
   baselineArgv(): string[] {

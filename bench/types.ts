@@ -33,6 +33,40 @@ export interface ConfigResult {
   baselineIdempotent: boolean;
   agentIdempotent: boolean;
   kernelState: KernelState;
+  /** `eni-agent daemon` on the same converged host: its schedule's no-op passes. */
+  daemonNoop?: DaemonNoopResult;
+  /** Set when the daemon measurement failed for this cell. */
+  daemonNoopError?: string;
+  /** Only in the cell chosen for it: RSS after many (SIGHUP-triggered) passes. */
+  daemonRss?: DaemonRssResult;
+}
+
+export interface DaemonNoopResult {
+  /** Passes measured (after the start pass and warm-up). */
+  passes: number;
+  /** Triggers of the measured passes as the daemon logged them (expected: schedule). */
+  reasons: string[];
+  /** Passes in the window that applied something (expected 0: converged host). */
+  changedPasses: number;
+  /** The daemon's own per-pass figure (`pass: nothing to do (N ms)`). */
+  passMs: { median: number; p95: number; min: number; max: number; samples: number[] };
+  /** Daemon CPU (utime+stime incl. waited-for children, /proc/<pid>/stat) over the window ÷ passes. */
+  cpuMsPerPass: number;
+  metadataRequestsPerPass: number;
+  windowS: number;
+  /** Programs started by the daemon during a separate `strace -f -p` window of whole passes. */
+  execve?: { total: number; byProgram: Record<string, number>; passes: number; perPass: number };
+}
+
+export interface DaemonRssResult {
+  cell: string;
+  passesReached: number;
+  target: number;
+  durationS: number;
+  stoppedBy: 'count' | 'time';
+  /** [passes since the daemon started, VmRSS MiB]. */
+  curve: Array<[number, number]>;
+  rssMiB: number;
 }
 
 export interface StartupResult {
@@ -61,7 +95,18 @@ export interface BenchResults {
   machine: { nproc: number; memoryGiB: number; kernel: string; node: string; cpuModel: string; os: string };
   configs: ConfigResult[];
   startup: StartupResult[];
-  daemon: { measured: boolean; note: string; hotplugMs?: number; rssMiB?: number };
+  daemon: {
+    measured: boolean;
+    note: string;
+    /** Median hot-plug latency (kept for older readers; see hotplug). */
+    hotplugMs?: number;
+    /** VmRSS 5 s after start, before any hot-plug. */
+    rssMiB?: number;
+    /** Every attachment: veth added + metadata updated → its policy rule present. */
+    hotplug?: { samples: number[]; p50: number; p95: number; max: number };
+    /** VmRSS of a bare `node -e 'setInterval(()=>{},1000)'` in the same namespace. */
+    bareNodeRssMiB?: number;
+  };
   targets: TargetResult[];
   durationS: number;
   /** git HEAD of the measured tree ('+dirty': uncommitted changes under src/). */
