@@ -47,9 +47,10 @@ export class BenchDaemon {
    * Start the daemon with its own config file: the bench config plus `daemon.schedule`.
    * `ip netns exec` execs the command, so proc.pid is node's pid.
    */
-  static async start(bench: BenchHost, schedule: string, logLevel: 'debug' | 'info' = 'debug'): Promise<BenchDaemon> {
+  static async start(bench: BenchHost, schedule: string, logLevel: 'debug' | 'info' = 'debug', nodeFlags: readonly string[] = []): Promise<BenchDaemon> {
     const config = await bench.writeDaemonConfig(schedule);
-    const proc = bench.host.tb.spawn([...bench.agentArgvWith(config, ['daemon']), '--log-level', logLevel], { maxOutputBytes: 256 * 1024 * 1024 });
+    const [node, ...rest] = bench.agentArgvWith(config, ['daemon']);
+    const proc = bench.host.tb.spawn([node!, ...nodeFlags, ...rest, '--log-level', logLevel], { maxOutputBytes: 256 * 1024 * 1024 });
     return new BenchDaemon(bench, proc);
   }
 
@@ -94,6 +95,13 @@ export class BenchDaemon {
   async rssMiB(): Promise<number> {
     const status = await readFile(`/proc/${this.pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+  }
+
+  /** VmRSS split as the kernel accounts it (anonymous = heaps; file = mapped node binary/libs). */
+  async rssSplitMiB(): Promise<{ rss: number; anon: number; file: number }> {
+    const status = await readFile(`/proc/${this.pid}/status`, 'utf8');
+    const kib = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+    return { rss: kib('VmRSS'), anon: kib('RssAnon'), file: kib('RssFile') };
   }
 
   /** utime+stime+cutime+cstime of the daemon (its waited-for children included), in ms. */
