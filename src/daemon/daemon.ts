@@ -21,6 +21,7 @@ import { AgentMetrics, type PassResult } from '../metrics/metrics.js';
 import { runPass, type PassReport } from '../reconcile.js';
 import { isLockHeldError, type PassSummary } from '../state/store.js';
 import { NoteOnce } from '../tuning/index.js';
+import { RepeatQuieter } from '../log-repeats.js';
 import { Backoff, PendingRetry } from './backoff.js';
 import { LinkMonitor, type LinkEvent } from './link-monitor.js';
 import { PassQueue, type Trigger } from './queue.js';
@@ -45,6 +46,7 @@ export interface PassOutcome {
 export class Daemon {
   private readonly queue: PassQueue;
   private readonly notes = new NoteOnce();
+  private quieter: RepeatQuieter;
   private readonly metrics = new AgentMetrics();
   private readonly pendingRetry: PendingRetry;
   private readonly failureBackoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
@@ -65,6 +67,7 @@ export class Daemon {
     private ctx: Context,
     private readonly hooks: DaemonHooks = {},
   ) {
+    this.quieter = new RepeatQuieter(ctx.logger);
     this.queue = new PassQueue((reasons) => this.pass(reasons));
     this.pendingRetry = new PendingRetry(() => this.queue.trigger('pending'), ctx.config.daemon.pendingRetrySeconds * 1000);
   }
@@ -130,6 +133,7 @@ export class Daemon {
     }
     const before = this.ctx.config.daemon;
     this.ctx = next;
+    this.quieter = new RepeatQuieter(this.ctx.logger);
     const after = next.config.daemon;
     this.pendingRetry.setWindow(after.pendingRetrySeconds * 1000);
     if (before.schedule !== after.schedule) {
@@ -209,6 +213,7 @@ export class Daemon {
     const ctx = this.ctx;
     const started = Date.now();
     ctx.logger.debug(`pass (${reasons.join(', ')})`);
+    this.quieter.beginPass();
     let outcome: PassOutcome;
     let release: (() => Promise<void>) | undefined;
     try {
@@ -246,7 +251,8 @@ export class Daemon {
           family,
           renderer,
           runner: underSystemd() && ctx.root === '/' ? new ScopeRunner(ctx.runner) : ctx.runner,
-          logger: ctx.logger,
+          // Failures that repeat every pass are said once (RepeatQuieter), then at debug.
+          logger: this.quieter.logger,
           store: ctx.store,
           fetchSnapshot: () => fetchAndCache(ctx),
           tuning: tuningHooksFor(ctx.config.tuning, ctx.runner, { notes: this.notes, channelCacheFile: path.join(ctx.stateDir, 'channels.json') }),
