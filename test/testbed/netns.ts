@@ -289,9 +289,8 @@ export async function addNamespace(name: string): Promise<void> {
   await runArgv(['ip', 'netns', 'add', name], { check: true });
 }
 
-/** Pids whose network namespace is `ns` (`ip netns pids`); [] when the namespace does not exist. */
-export function namespacePidsSync(ns: string): number[] {
-  const result = runArgvSync(['ip', 'netns', 'pids', ns]);
+/** The pids `ip netns pids` printed, never our own; [] when the namespace does not exist. */
+function pidsFrom(result: { exitCode: number; stdout: string }): number[] {
   if (result.exitCode !== 0) return [];
   return result.stdout
     .split(/\s+/)
@@ -300,14 +299,13 @@ export function namespacePidsSync(ns: string): number[] {
     .filter((pid) => pid !== process.pid);
 }
 
+/** Pids whose network namespace is `ns` (`ip netns pids`); [] when the namespace does not exist. */
+export function namespacePidsSync(ns: string): number[] {
+  return pidsFrom(runArgvSync(['ip', 'netns', 'pids', ns]));
+}
+
 export async function namespacePids(ns: string): Promise<number[]> {
-  const result = await runArgv(['ip', 'netns', 'pids', ns]);
-  if (result.exitCode !== 0) return [];
-  return result.stdout
-    .split(/\s+/)
-    .filter((s) => /^[0-9]+$/.test(s))
-    .map(Number)
-    .filter((pid) => pid !== process.pid);
+  return pidsFrom(await runArgv(['ip', 'netns', 'pids', ns]));
 }
 
 /** `ip netns del NAME` for a testbed-owned name; returns the result (non-zero when already gone). */
