@@ -130,3 +130,33 @@ describe('secondary IPs on the primary NIC (the guide\'s eth0:0 example)', funct
     assert.deepEqual(await host.addresses('eth0'), ['10.0.0.10']);
   });
 });
+
+describe('a NIC not named ethN gets the lowest free index, remembered by MAC', function () {
+  this.timeout(120_000);
+  let host: AgentHost;
+  before(async function () {
+    requireRoot(this);
+    host = await createAgentHost({
+      nics: [
+        { name: 'eth0', mac: '00:16:3e:00:00:01', ip: '10.0.0.10' },
+        { name: 'ens5', mac: '00:16:3e:00:00:05', ip: '10.0.0.50' },
+        { name: 'eth2', mac: '00:16:3e:00:00:03', ip: '10.0.0.30' },
+      ],
+    });
+  });
+  after(async () => {
+    await host?.destroy();
+  });
+
+  it('ens5 takes index 1 (eth2 holds 2), converges, and keeps it on the next pass', async () => {
+    const result = await host.agent(['reconcile']);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const rules = (await host.rules()).filter((r) => r.priority >= 30000 && r.priority < 30256).map((r) => `${r.priority} ${r.src} ${r.table}`);
+    assert.deepEqual(rules.sort(), ['30001 10.0.0.50 1001', '30002 10.0.0.30 1002']);
+    assert.ok((await host.routes('main')).some((r) => r.dst === 'default' && r.dev === 'ens5' && r.metric === 1001));
+    const record = JSON.parse(await readFile(path.join(host.root, 'var/lib/eni-agent/managed.json'), 'utf8')) as { indexes: Record<string, number> };
+    assert.deepEqual(record.indexes, { '00:16:3e:00:00:05': 1 });
+    const again = await host.agent(['reconcile', '--json']);
+    assert.deepEqual((JSON.parse(again.stdout) as { actions: unknown[] }).actions, []);
+  });
+});
