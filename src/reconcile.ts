@@ -8,10 +8,10 @@ import { readTextIfExists, underRoot } from './files/atomic.js';
 import { observeKernel } from './kernel/observe.js';
 import type { Logger } from './log.js';
 import type { Action } from './model/actions.js';
-import type { DesiredState, DistroFamily, KernelState, MetadataSnapshot, RenderedFile } from './model/types.js';
+import type { DesiredNic, DesiredState, DistroFamily, KernelState, MetadataSnapshot, RenderedFile } from './model/types.js';
 import { applyBringUp, applyFileActions, applyKernelActions, actionIfname, waitForAddresses, type ApplyContext, type Outcome } from './apply/apply.js';
 import { buildDesiredState } from './plan/desired.js';
-import { nextRecord, planBringUp, planFiles, planKernel, type Conflict } from './plan/plan.js';
+import { nextRecord, planBringUp, planFiles, planKernel, type Conflict, type IfupAction } from './plan/plan.js';
 import type { FamilyRenderer } from './render/family.js';
 import type { ManagedRecord } from './state/record.js';
 import type { StateStore } from './state/store.js';
@@ -61,26 +61,48 @@ async function readDisk(root: string, rendered: RenderedFile[], record: ManagedR
   return new Map(entries);
 }
 
+/** Everything a pass decided before touching anything: what --dry-run prints. */
+interface PassPlan {
+  desired: DesiredState;
+  kernel: KernelState;
+  record: ManagedRecord;
+  indexMemory: Record<string, number>;
+  rendered: RenderedFile[];
+  conflicts: Conflict[];
+  warnings: string[];
+  failures: NicFailure[];
+  /** NICs left out of this pass (failures so far); grows while applying. */
+  skip: Set<string>;
+  /** Secondary NICs without a bring-up command: the kernel plan brings them up with ip. */
+  live: Set<string>;
+  fileActions: Action[];
+  bringUp: IfupAction[];
+  kernelActions: Action[];
+  tuningActions: Action[];
+}
+
 export async function runPass(deps: PassDeps, options: PassOptions): Promise<PassReport> {
+  const plan = await planPass(deps, options);
+  if (options.dryRun) {
+    const { desired, fileActions, bringUp, kernelActions, tuningActions, failures, conflicts, warnings, kernel } = plan;
+    return { desired, actions: [...fileActions, ...bringUp, ...kernelActions, ...tuningActions], failures, conflicts, warnings, remaining: [], kernel };
+  }
+  return applyPass(deps, plan);
+}
+
+/** Observe metadata, kernel and disk, and plan every step. Changes nothing. */
+async function planPass(deps: PassDeps, options: PassOptions): Promise<PassPlan> {
   const { config, root, runner, logger, store, renderer } = deps;
   // Metadata first: if it fails, the pass stops here and nothing is changed.
   const snapshot = await deps.fetchSnapshot();
   for (const rejected of snapshot.rejected) logger.warn(`NIC ${rejected.mac} refused: ${rejected.reason}`);
 
-  let kernel = await observeKernel(runner);
+  const kernel = await observeKernel(runner);
   const { record } = await store.loadRecord();
-  const built = buildDesiredState({
-    snapshot,
-    links: kernel.links,
-    config,
-    family: deps.family,
-    indexMemory: record.indexes,
-  });
-  const warnings = [...built.warnings];
+  const built = buildDesiredState({ snapshot, links: kernel.links, config, family: deps.family, indexMemory: record.indexes });
   const { state: desired, refused } = renderableState(built.state, renderer, root);
   const rendered = renderer.render(desired, { root });
-  const disk = await readDisk(root, rendered, record);
-  const filePlan = planFiles({ desired, rendered, disk, record, force: options.force });
+  const filePlan = planFiles({ desired, rendered, disk: await readDisk(root, rendered, record), record, force: options.force });
 
   const failures: NicFailure[] = [...refused, ...filePlan.conflicts.map((c) => ({ ifname: c.ifname ?? '-', reason: `${c.path} ${c.reason}` }))];
   // A NIC whose metadata was refused is a failed NIC (exit 1), though nothing of it is touched.
@@ -89,28 +111,45 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   }
   for (const f of failures) logger.error(`${f.ifname}: ${f.reason}`);
   const skip = new Set(failures.map((f) => f.ifname));
-  const fileActions = filePlan.actions.filter((a) => !skip.has(actionIfname(a) ?? ''));
-  const commands = (nic: DesiredState['nics'][number]) => {
+
+  const commands = (nic: DesiredNic) => {
     const up = renderer.upCommand(nic, { root });
     return up ? { up, down: renderer.downCommand(nic, { root }) ?? [] } : null;
   };
-  const bringUp = planBringUp(desired, kernel, commands).filter((a) => !skip.has(a.ifname));
-  // Secondary NICs without a bring-up command are brought up live by the kernel plan.
   const live = new Set(desired.nics.filter((n) => n.role === 'secondary' && commands(n) === null).map((n) => n.ifname));
-  const kernelActions = planKernel({ desired, kernel, record, routing: config.routing, skip, live });
-  const tuningPlan = deps.tuning ? await deps.tuning.plan(desired) : { actions: [], notes: [] };
-
+  const plan: PassPlan = {
+    desired,
+    kernel,
+    record,
+    indexMemory: built.indexMemory,
+    rendered,
+    conflicts: filePlan.conflicts,
+    warnings: [...built.warnings],
+    failures,
+    skip,
+    live,
+    fileActions: filePlan.actions.filter((a) => !skip.has(actionIfname(a) ?? '')),
+    bringUp: planBringUp(desired, kernel, commands).filter((a) => !skip.has(a.ifname)),
+    kernelActions: planKernel({ desired, kernel, record, routing: config.routing, skip, live }),
+    tuningActions: [],
+  };
+  const tuning = deps.tuning ? await deps.tuning.plan(desired) : { actions: [], notes: [] };
+  plan.tuningActions = tuning.actions;
   // Tuning notes are said when a pass does something; a no-op pass stays quiet (debug only).
-  const somethingToDo = fileActions.length + bringUp.length + kernelActions.length + tuningPlan.actions.length > 0;
-  for (const note of tuningPlan.notes) logger.log(somethingToDo || options.dryRun ? note.level : 'debug', note.message);
+  const somethingToDo = plan.fileActions.length + plan.bringUp.length + plan.kernelActions.length + plan.tuningActions.length > 0;
+  for (const note of tuning.notes) logger.log(somethingToDo || options.dryRun ? note.level : 'debug', note.message);
+  return plan;
+}
 
-  if (options.dryRun) {
-    return { desired, actions: [...fileActions, ...bringUp, ...kernelActions, ...tuningPlan.actions], failures, conflicts: filePlan.conflicts, warnings, remaining: [], kernel };
-  }
-
+/** Apply a plan: files, bring-up, kernel (re-planned after bring-up), tuning; then verify. */
+async function applyPass(deps: PassDeps, plan: PassPlan): Promise<PassReport> {
+  const { config, root, runner, logger, store, renderer } = deps;
+  const { desired, record, live, skip, failures, warnings } = plan;
   const ctx: ApplyContext = { runner, root, logger, ifupTimeoutMs: config.ifupTimeoutMs };
+  const replanKernel = (kernel: KernelState) => planKernel({ desired, kernel, record, routing: config.routing, skip, live });
   const applied: Outcome[] = [];
-  const fail = (outcomes: Outcome[]) => {
+  const take = (outcomes: Outcome[]) => {
+    applied.push(...outcomes);
     for (const o of outcomes) {
       if (!o.error) continue;
       const ifname = actionIfname(o.action) ?? '-';
@@ -120,25 +159,23 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     }
   };
 
-  applied.push(...(await applyFileActions(fileActions, ctx)));
-  fail(applied);
-
-  let kernelPlan = kernelActions;
-  const toBringUp = bringUp.filter((a) => !skip.has(a.ifname));
-  if (fileActions.length > 0) {
+  take(await applyFileActions(plan.fileActions, ctx));
+  if (plan.fileActions.length > 0) {
     for (const command of renderer.afterWriteCommands({ root })) {
       const result = await runner.run(command, { allowFailure: true, timeoutMs: 60_000 });
       if (result.exitCode !== 0) warnings.push(`${command.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
     }
   }
+
+  let kernel = plan.kernel;
+  let kernelPlan = plan.kernelActions.filter((a) => !skip.has(actionIfname(a) ?? ''));
+  const toBringUp = plan.bringUp.filter((a) => !skip.has(a.ifname));
   if (toBringUp.length > 0) {
     // ifupdown keeps its state in <root>/run/network under a test or image root; /run is a
     // tmpfs, so the directory may not exist yet.
     if (deps.family === 'debian') await mkdir(underRoot(root, '/run/network'), { recursive: true });
     for (const a of toBringUp) logger.info(`${a.ifname}: bringing up`, { command: a.command.join(' ') });
-    const upOutcomes = await applyBringUp(toBringUp, ctx);
-    applied.push(...upOutcomes);
-    fail(upOutcomes);
+    take(await applyBringUp(toBringUp, ctx));
     const wanted = desired.nics
       .filter((n) => toBringUp.some((a) => a.ifname === n.ifname) && !skip.has(n.ifname))
       .map((n) => ({ ifname: n.ifname, address: n.primaryIp! }));
@@ -150,33 +187,27 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
       logger.error(`${ifname}: no address after bring-up`);
     }
     // Plan the kernel again against what bring-up produced (DHCP installs its own routes).
-    kernelPlan = planKernel({ desired, kernel, record, routing: config.routing, skip, live });
-  } else {
-    kernelPlan = kernelPlan.filter((a) => !skip.has(actionIfname(a) ?? ''));
+    kernelPlan = replanKernel(kernel);
   }
 
   for (const a of kernelPlan) logger.info(`${actionIfname(a) ?? '-'}: ${describeAction(a)}`);
-  const kernelOutcomes = await applyKernelActions(kernelPlan, ctx);
-  applied.push(...kernelOutcomes);
-  fail(kernelOutcomes);
-
-  if (deps.tuning && tuningPlan.actions.length > 0) {
-    const tuningOutcomes = await deps.tuning.apply(tuningPlan.actions.filter((a) => !skip.has(actionIfname(a) ?? '')));
-    applied.push(...tuningOutcomes);
-    fail(tuningOutcomes);
+  take(await applyKernelActions(kernelPlan, ctx));
+  if (deps.tuning && plan.tuningActions.length > 0) {
+    take(await deps.tuning.apply(plan.tuningActions.filter((a) => !skip.has(actionIfname(a) ?? ''))));
   }
 
   // Verify: a converged kernel plans nothing. Whatever is left is reported, not retried here.
   let remaining: Action[] = [];
   if (kernelPlan.length > 0) {
     kernel = await observeKernel(runner);
-    remaining = planKernel({ desired, kernel, record, routing: config.routing, skip, live });
+    remaining = replanKernel(kernel);
     for (const a of remaining) logger.warn(`still not converged after apply: ${describeAction(a)}`);
   }
 
-  const newRecord = nextRecord(record, desired, rendered, built.indexMemory, skip, (nic) => renderer.downCommand(nic, { root }), live, {
-    files: new Set(applied.filter((o) => !o.error && o.action.kind === 'write-file').map((o) => (o.action as { path: string }).path)),
-    addresses: applied.flatMap((o) => (!o.error && o.action.kind === 'add-address' ? [{ ifname: o.action.ifname, address: o.action.address, prefixLength: o.action.prefixLength }] : [])),
+  const done = applied.filter((o) => !o.error).map((o) => o.action);
+  const newRecord = nextRecord(record, desired, plan.rendered, plan.indexMemory, skip, (nic) => renderer.downCommand(nic, { root }), live, {
+    files: new Set(done.flatMap((a) => (a.kind === 'write-file' ? [a.path] : []))),
+    addresses: done.flatMap((a) => (a.kind === 'add-address' ? [{ ifname: a.ifname, address: a.address, prefixLength: a.prefixLength }] : [])),
   });
   if (JSON.stringify(newRecord) !== JSON.stringify(record)) await store.saveRecord(newRecord);
 
@@ -184,7 +215,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     desired,
     actions: applied.map((o) => o.action),
     failures: dedupeFailures(failures),
-    conflicts: filePlan.conflicts,
+    conflicts: plan.conflicts,
     warnings,
     remaining,
     kernel,
