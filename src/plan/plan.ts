@@ -215,8 +215,7 @@ export function planKernel(input: KernelPlanInput): Action[] {
   const skippedIndexes = new Set(desired.nics.filter((n) => skip.has(n.ifname)).map((n) => n.index));
   const orphan = (index: number): boolean => index >= 0 && index <= MAX_NIC_INDEX && !claimed.has(index) && !skippedIndexes.has(index);
   for (const rule of kernel.rules) {
-    const byPriority = rule.priority - routing.rulePriorityBase;
-    if (isOurTable(rule.table, routing) && orphan(byPriority) && byPriority >= 0 && byPriority <= MAX_NIC_INDEX) {
+    if (isOurTable(rule.table, routing) && orphan(rule.priority - routing.rulePriorityBase)) {
       dels.push({ kind: 'del-rule', rule });
     }
   }
