@@ -5,11 +5,11 @@ import { underRoot, writeAtomic } from '../../files/atomic.js';
 import { observeKernel } from '../../kernel/observe.js';
 import { buildDesiredState } from '../../plan/desired.js';
 import { familyAndRenderer, type Context } from '../context.js';
-import { fetchAndCache } from './reconcile.js';
 
 export async function renderCommand(ctx: Context): Promise<number> {
   const { family, renderer } = await familyAndRenderer(ctx);
-  const snapshot = await fetchAndCache(ctx);
+  // Read-only: no metadata cache, no record written; only --output DIR receives files.
+  const snapshot = await ctx.metadata.fetchSnapshot();
   const kernel = await observeKernel(ctx.runner);
   const { record } = await ctx.store.loadRecord();
   const { state } = buildDesiredState({ snapshot, links: kernel.links, config: ctx.config, family, indexMemory: record.indexes });
