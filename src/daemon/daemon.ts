@@ -381,6 +381,6 @@ export class Daemon {
       timeout: 10_000,
       stdin: 'ignore',
     });
-    if (result.exitCode !== 0) this.logger.warn(`systemd-notify --ready failed: ${String(result.stderr || result.shortMessage || result.exitCode)}`);
+    if (result.exitCode !== 0) this.logger.warn(`systemd-notify --ready failed: ${String(result.stderr || (result as { shortMessage?: string }).shortMessage || result.exitCode)}`);
   }
 }

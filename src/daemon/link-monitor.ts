@@ -6,7 +6,7 @@
 // a link that is new (ifindex not seen before, or renamed) or deleted is an event: state changes
 // of known links are drift, and the schedule repairs drift.
 
-import { execa, type ResultPromise } from 'execa';
+import { execa, type ExecaChildProcess } from 'execa';
 import { Backoff } from './backoff.js';
 
 export interface LinkEvent {
@@ -50,7 +50,7 @@ export async function listLinksWithIp(): Promise<Map<number, string>> {
 }
 
 export class LinkMonitor {
-  private child: ResultPromise | undefined;
+  private child: ExecaChildProcess | undefined;
   private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
   private known = new Map<number, string>();
@@ -81,7 +81,7 @@ export class LinkMonitor {
     }
     if (this.stopped || generation !== this.generation) return;
     const [file, ...args] = this.options.command ?? ['ip', '-o', 'monitor', 'link'];
-    const child = execa(file!, args, { reject: false, buffer: false, stdin: 'ignore', cleanup: true, lines: false });
+    const child = execa(file!, args, { reject: false, buffer: false, stdin: 'ignore', cleanup: true });
     this.child = child;
     this.startedAt = Date.now();
     let pendingText = '';
@@ -99,7 +99,7 @@ export class LinkMonitor {
       if (Date.now() - this.startedAt >= (this.options.healthyMs ?? 60_000)) this.backoff.reset();
       const delay = this.backoff.next();
       const why = result.signal ? `signal ${result.signal}` : `exit ${String(result.exitCode)}`;
-      this.options.onLog('warn', `link monitor (${[file, ...args].join(' ')}) ended (${why}${result.code === 'ENOENT' ? ', command not found' : ''}); restarting in ${delay} ms`);
+      this.options.onLog('warn', `link monitor (${[file, ...args].join(' ')}) ended (${why}${(result as { code?: string }).code === 'ENOENT' ? ', command not found' : ''}); restarting in ${delay} ms`);
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
         void this.spawn(true);

@@ -61,7 +61,7 @@ export class ExecaRunner implements CommandRunner {
       timedOut: Boolean(child.timedOut),
     };
     if (child.failed && !options.allowFailure) throw new CommandError(command, result);
-    if ((child.code === 'ENOENT' || result.exitCode === -1) && !result.timedOut) {
+    if (((child as { code?: string }).code === 'ENOENT' || result.exitCode === -1) && !result.timedOut) {
       throw new CommandError(command, { ...result, stderr: `${file}: command not found or could not start` });
     }
     return result;

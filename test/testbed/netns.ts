@@ -7,7 +7,7 @@
 // with `ip -n <ns> link add ...`, which fails (and never falls back to the root namespace) when
 // the namespace does not exist.
 
-import { execa, execaSync, type ResultPromise } from 'execa';
+import { execa, execaSync, type ExecaChildProcess } from 'execa';
 import { readFileSync } from 'node:fs';
 
 /** Namespace names the testbed creates and is allowed to delete: `eni-vpc-<pid>-<n>`, `eni-guest-<pid>-<n>`. */
@@ -67,7 +67,6 @@ async function runArgv(argv: readonly string[], options: ExecOptions = {}): Prom
     // A command may leave a daemon behind (ifup forks dhclient): stdin must not be a pipe we wait on.
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    forceKillAfterDelay: 2000,
     stdout: options.discardOutput ? 'ignore' : 'pipe',
     stderr: options.discardOutput ? 'ignore' : 'pipe',
     reject: false,
@@ -77,7 +76,7 @@ async function runArgv(argv: readonly string[], options: ExecOptions = {}): Prom
   const result: ExecResult = {
     command: [...argv],
     stdout: String(child.stdout ?? ''),
-    stderr: String(child.stderr ?? '') + (child.exitCode === undefined && !child.timedOut ? `\n${child.shortMessage}` : ''),
+    stderr: String(child.stderr ?? '') + (child.exitCode === undefined && !child.timedOut ? `\n${(child as { shortMessage?: string }).shortMessage ?? ''}` : ''),
     exitCode: child.exitCode ?? -1,
     timedOut: Boolean(child.timedOut),
     durationMs: Date.now() - started,
@@ -206,7 +205,7 @@ export function spawnInNs(ns: string, argv: readonly string[], options: SpawnOpt
   if (argv.length === 0) throw new Error('spawnInNs: empty command');
   const limit = options.maxOutputBytes ?? 64 * 1024;
   let buffer = '';
-  const child: ResultPromise = execa('ip', ['netns', 'exec', ns, ...argv], {
+  const child: ExecaChildProcess = execa('ip', ['netns', 'exec', ns, ...argv], {
     stdin: 'ignore',
     reject: false,
     buffer: false,
