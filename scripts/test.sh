@@ -16,4 +16,14 @@ if [ "$(id -u)" = 0 ]; then
 else
   echo "not root: running unit tests only (the netns end-to-end tests need root)" >&2
 fi
-exec npx mocha --timeout 180000 --reporter spec "${specs[@]}"
+# Mocha's own summary ("N passing") is followed by the plain closing line CI tools read.
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+set +e
+npx mocha --timeout 180000 --reporter spec "${specs[@]}" 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+set -e
+count() { grep -Eo "^ +[0-9]+ $1" "$out" | grep -Eo '[0-9]+' | tail -n 1 || true; }
+passed=$(count passing); failed=$(count failing); skipped=$(count pending)
+echo "${passed:-0} passed, ${failed:-0} failed${skipped:+, $skipped skipped}"
+exit "$status"
