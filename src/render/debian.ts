@@ -85,10 +85,6 @@ export const debianRenderer: FamilyRenderer = {
     const { addressing, nics } = checkState(state);
     return nics.flatMap((nic) => renderDebianNic(nic, addressing) ?? []);
   },
-  managedLocations() {
-    // File names are interface names; only files carrying MANAGED_HEADER are ever touched.
-    return [{ dir: DEBIAN_DIR, matches: (name: string) => /^[A-Za-z0-9_.-]{1,15}$/.test(name) }];
-  },
   afterWriteCommands(): string[][] {
     return [];
   },

@@ -18,12 +18,6 @@ export interface FamilyRenderer {
    */
   render(state: DesiredState, ctx: RenderContext): RenderedFile[];
   /**
-   * Directories (root-relative, e.g. `/etc/network/interfaces.d`) where this family's managed
-   * files live, with a predicate for names it may have written; used to find stale files.
-   * Only files whose first line is MANAGED_HEADER may be removed.
-   */
-  managedLocations(): Array<{ dir: string; matches: (fileName: string) => boolean }>;
-  /**
    * Commands to run once after any of this family's files changed and before any upCommand
    * (netplan: `netplan generate`, `networkctl reload`). Empty for the other families.
    */

@@ -87,9 +87,6 @@ export const netplanRenderer: FamilyRenderer = {
   render(state: DesiredState): RenderedFile[] {
     return renderNetplan(state);
   },
-  managedLocations() {
-    return [{ dir: NETPLAN_DIR, matches: (name: string) => name === '60-eni-agent.yaml' }];
-  },
   afterWriteCommands(ctx: RenderContext): string[][] {
     // Under another root, generate into that tree only; networkctl would act on the live host.
     if (!isRootSlash(ctx.root)) return [['netplan', 'generate', '--root-dir', ctx.root]];

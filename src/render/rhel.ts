@@ -39,14 +39,6 @@ export const rhelRenderer: FamilyRenderer = {
     const { addressing, nics } = checkState(state);
     return nics.flatMap((nic) => renderRhelNic(nic, addressing));
   },
-  managedLocations() {
-    return [
-      {
-        dir: RHEL_DIR,
-        matches: (name: string) => /^(ifcfg|route|rule)-[A-Za-z0-9_.-]{1,15}$|^ifcfg-[A-Za-z0-9_.-]{1,15}:\d+$/.test(name),
-      },
-    ];
-  },
   afterWriteCommands(): string[][] {
     return [];
   },

@@ -39,9 +39,6 @@ export const suseRenderer: FamilyRenderer = {
     const { addressing, nics } = checkState(state);
     return nics.flatMap((nic) => renderSuseNic(nic, addressing));
   },
-  managedLocations() {
-    return [{ dir: SUSE_DIR, matches: (name: string) => /^(ifcfg|ifroute|ifrule)-[A-Za-z0-9_.-]{1,15}$/.test(name) }];
-  },
   afterWriteCommands(): string[][] {
     return [];
   },

@@ -95,12 +95,6 @@ describe('debian renderer', () => {
     assert.equal(debianRenderer.upCommand(primaryNic(), ctx), null);
   });
 
-  it('managedLocations covers interfaces.d', () => {
-    const [loc] = debianRenderer.managedLocations();
-    assert.equal(loc?.dir, '/etc/network/interfaces.d');
-    assert.ok(loc?.matches('eth1'));
-    assert.ok(!loc?.matches('../interfaces'));
-  });
 });
 
 describe('debian interfaces.d source check', () => {
