@@ -45,14 +45,12 @@ export const rhelRenderer: FamilyRenderer = {
   /**
    * `ifup ethN` for a secondary NIC: initscripts bring up ethN, its aliases (ifup-aliases),
    * route-ethN and rule-ethN; on NetworkManager hosts `ifup` is the nmcli wrapper and activates
-   * the ethN connection only. The command takes no root: with --root other than "/" it is the
-   * same command and acts on the live system (the files under the root are not read).
+   * the ethN connection only. ifup reads the real /etc, never <root>/etc, so under another root
+   * there is no command: the agent applies the NIC live with ip and only writes the files.
    * A primary NIC gets null: `ifup eth0:0` on NetworkManager reactivates the whole eth0
    * connection (its alias files are merged into it), which would bounce the primary. The agent
    * adds the primary's secondary IPs live; the alias files only matter at boot.
    */
-  // The bring-up tool reads the real /etc, never <root>/etc: under another root the agent
-  // applies the NIC live with ip instead and the files are only written (tests, image builds).
   upCommand(desired: DesiredNic, ctx: RenderContext): string[] | null {
     const nic = checkNic(desired);
     return nic.role === 'secondary' && isRootSlash(ctx.root) ? ['ifup', nic.ifname] : null;

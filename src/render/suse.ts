@@ -44,10 +44,9 @@ export const suseRenderer: FamilyRenderer = {
   },
   /**
    * `wicked ifup ethN` (re)reads ifcfg/ifroute/ifrule-ethN and sets up that NIC only. Like
-   * RHEL's ifup it acts on the live system whatever --root is. Primary: null (see above).
+   * RHEL's ifup it reads the real /etc, so under another root there is no command (the agent
+   * applies the NIC live with ip). Primary: null (see above).
    */
-  // The bring-up tool reads the real /etc, never <root>/etc: under another root the agent
-  // applies the NIC live with ip instead and the files are only written (tests, image builds).
   upCommand(desired: DesiredNic, ctx: RenderContext): string[] | null {
     const nic = checkNic(desired);
     return nic.role === 'secondary' && isRootSlash(ctx.root) ? ['wicked', 'ifup', nic.ifname] : null;
