@@ -100,8 +100,7 @@ async function planPass(deps: PassDeps, options: PassOptions): Promise<PassPlan>
   const kernel = await observeKernel(runner);
   const { record } = await store.loadRecord();
   const built = buildDesiredState({ snapshot, links: kernel.links, config, family: deps.family, indexMemory: record.indexes });
-  const { state: desired, refused } = renderableState(built.state, renderer, root);
-  const rendered = renderer.render(desired, { root });
+  const { state: desired, rendered, refused } = renderableState(built.state, renderer, root);
   const filePlan = planFiles({ desired, rendered, disk: await readDisk(root, rendered, record), record, force: options.force });
 
   const failures: NicFailure[] = [...refused, ...filePlan.conflicts.map((c) => ({ ifname: c.ifname ?? '-', reason: `${c.path} ${c.reason}` }))];
@@ -226,10 +225,13 @@ async function applyPass(deps: PassDeps, plan: PassPlan): Promise<PassReport> {
  * The renderer re-validates every NIC and throws on a bad one. Find the NICs it refuses (one by
  * one, only when the whole state fails) and set them aside as failures so the rest go on.
  */
-function renderableState(state: DesiredState, renderer: FamilyRenderer, root: string): { state: DesiredState; refused: NicFailure[] } {
+function renderableState(
+  state: DesiredState,
+  renderer: FamilyRenderer,
+  root: string,
+): { state: DesiredState; rendered: RenderedFile[]; refused: NicFailure[] } {
   try {
-    renderer.render(state, { root });
-    return { state, refused: [] };
+    return { state, rendered: renderer.render(state, { root }), refused: [] };
   } catch {
     const refused: NicFailure[] = [];
     const nics = state.nics.filter((nic) => {
@@ -243,7 +245,8 @@ function renderableState(state: DesiredState, renderer: FamilyRenderer, root: st
     });
     // Refused NICs become pending, never "gone": their existing files and rules stay untouched.
     const pending = [...state.pending, ...refused.map((r) => ({ mac: state.nics.find((n) => n.ifname === r.ifname)!.mac, ifname: r.ifname, reason: r.reason }))];
-    return { state: { ...state, nics, pending }, refused };
+    const renderable = { ...state, nics, pending };
+    return { state: renderable, rendered: renderer.render(renderable, { root }), refused };
   }
 }
 
