@@ -229,8 +229,14 @@ export function planKernel(input: KernelPlanInput): Action[] {
   return [...dels, ...adds];
 }
 
-function isOurTable(table: number, routing: Config['routing']): boolean {
+/** Tables tableBase..tableBase+255 belong to the agent. */
+export function isOurTable(table: number, routing: Config['routing']): boolean {
   return table >= routing.tableBase && table <= routing.tableBase + MAX_NIC_INDEX;
+}
+
+/** Rule priorities rulePriorityBase..rulePriorityBase+255 belong to the agent. */
+export function isOurPriority(priority: number, routing: Config['routing']): boolean {
+  return priority >= routing.rulePriorityBase && priority <= routing.rulePriorityBase + MAX_NIC_INDEX;
 }
 
 export function aliasLabel(ifname: string, k: number): string {

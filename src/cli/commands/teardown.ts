@@ -6,7 +6,8 @@ import { applyFileActions, applyIfdown, applyKernelActions, type ApplyContext } 
 import { readTextIfExists, underRoot } from '../../files/atomic.js';
 import { observeKernel } from '../../kernel/observe.js';
 import type { Action } from '../../model/actions.js';
-import { isManagedContent, MAX_NIC_INDEX, ROUTE_PROTOCOL } from '../../model/ownership.js';
+import { isManagedContent, ROUTE_PROTOCOL } from '../../model/ownership.js';
+import { isOurPriority, isOurTable } from '../../plan/plan.js';
 import { describeAction } from '../../plan/describe.js';
 import { isLockHeldError } from '../../state/store.js';
 import { familyAndRenderer, type Context } from '../context.js';
@@ -36,18 +37,16 @@ export async function teardownCommand(ctx: Context): Promise<number> {
     const indexes = new Set(targets.map(([, nic]) => nic.index));
     const ifnames = new Set(targets.map(([, nic]) => nic.ifname));
     const everything = named.length === 0;
-    const ourTable = (t: number) => t >= routing.tableBase && t <= routing.tableBase + MAX_NIC_INDEX;
-    const ourPriority = (p: number) => p >= routing.rulePriorityBase && p <= routing.rulePriorityBase + MAX_NIC_INDEX;
 
     const kernelActions: Action[] = [];
     for (const rule of kernel.rules) {
-      if (ourTable(rule.table) && ourPriority(rule.priority) && (everything || indexes.has(rule.priority - routing.rulePriorityBase))) {
+      if (isOurTable(rule.table, routing) && isOurPriority(rule.priority, routing) && (everything || indexes.has(rule.priority - routing.rulePriorityBase))) {
         kernelActions.push({ kind: 'del-rule', rule });
       }
     }
     for (const route of kernel.routes) {
       if (route.protocol !== proto) continue;
-      const inOurTable = route.table !== 254 && ourTable(route.table) && (everything || indexes.has(route.table - routing.tableBase));
+      const inOurTable = route.table !== 254 && isOurTable(route.table, routing) && (everything || indexes.has(route.table - routing.tableBase));
       const ourMainRoute = route.table === 254 && route.dev !== undefined && ifnames.has(route.dev);
       if (inOurTable || ourMainRoute) kernelActions.push({ kind: 'del-route', ifname: route.dev, route });
     }
